@@ -1,0 +1,203 @@
+package io.github.ratissnapshot.archive.format;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Writes snapshot archives: {@code gzip(tar(meta.json, state.bin, SHA256SUMS))}, byte-compatible with
+ * the archives Consul's {@code snapshot} package writes and reads.
+ *
+ * <p>The tar holds the three entries in that order, with plain USTAR headers (mode {@code 0600},
+ * uid/gid 0, empty user and group names, one mtime for all), ends with exactly two zero blocks and no
+ * padding, and uses a PAX header for a state of 8 GiB or more. {@code meta.json} is encoded as Go encodes
+ * hashicorp/raft's {@code SnapshotMeta}; {@code SHA256SUMS} lists {@code meta.json} and {@code state.bin}.
+ * The state is streamed once, hashed on the way, and never held in memory.
+ *
+ * <p>Instances are immutable and thread-safe; each {@link #write} call uses its own buffers and, for
+ * more than one thread, its own compressing threads.
+ */
+public final class ArchiveWriter {
+  private static final int COPY_BUFFER = 1 << 20;
+
+  private final int level;
+  private final int threads;
+  private final Clock clock;
+
+  private ArchiveWriter(Builder b) {
+    this.level = b.level;
+    this.threads = b.threads;
+    this.clock = b.clock;
+  }
+
+  /** Returns a builder with the defaults: gzip level 6, one compressing thread per processor. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** Returns a writer with the defaults of {@link #newBuilder()}. */
+  public static ArchiveWriter defaults() {
+    return newBuilder().build();
+  }
+
+  /**
+   * Writes an archive of {@code meta} and exactly {@code meta.size()} bytes of state to {@code out}.
+   *
+   * <p>Neither stream is closed: the caller owns both. On any exception the bytes already written to
+   * {@code out} are an incomplete archive that the caller must discard; to publish a file only when it is
+   * whole, write through {@link AtomicFile}.
+   *
+   * @param out where the archive goes
+   * @param meta the metadata; its {@code Size} is the number of state bytes copied
+   * @param state the state; read for exactly {@code Size} bytes, then probed for one more
+   * @return the metadata and the entries written, with their SHA-256
+   * @throws StateSizeException if {@code state} ends before {@code Size} bytes or has more
+   * @throws IOException if reading the state or writing the archive fails
+   */
+  public ArchiveSummary write(OutputStream out, SnapshotMeta meta, InputStream state) throws IOException {
+    byte[] metaBytes = MetaJson.encode(meta);
+    BlockGzipOutputStream gzip = new BlockGzipOutputStream(out, level, threads);
+    try {
+      BufferedOutputStream buffered = new BufferedOutputStream(gzip, COPY_BUFFER);
+      TarArchiveOutputStream tar = new TarArchiveOutputStream(buffered, ArchiveLayout.RECORD, "UTF-8");
+      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+      Instant mtime = roundToSecond(clock.instant());
+
+      Map<String, byte[]> sums = new LinkedHashMap<>();
+      List<ArchiveEntry> entries = new ArrayList<>(3);
+      sums.put(ArchiveLayout.META, sha256(metaBytes));
+      putSmallEntry(tar, ArchiveLayout.META, metaBytes, mtime);
+      entries.add(new ArchiveEntry(ArchiveLayout.META, metaBytes.length, sums.get(ArchiveLayout.META)));
+
+      tar.putArchiveEntry(entry(ArchiveLayout.STATE, meta.size(), mtime));
+      byte[] stateHash = copyExactly(state, tar, meta.size());
+      tar.closeArchiveEntry();
+      sums.put(ArchiveLayout.STATE, stateHash);
+      entries.add(new ArchiveEntry(ArchiveLayout.STATE, meta.size(), stateHash));
+
+      byte[] sumsBytes = Sha256Sums.format(sums);
+      putSmallEntry(tar, ArchiveLayout.SUMS, sumsBytes, mtime);
+      entries.add(new ArchiveEntry(ArchiveLayout.SUMS, sumsBytes.length, sha256(sumsBytes)));
+
+      tar.finish();
+      buffered.flush();
+      gzip.finish();
+      return new ArchiveSummary(meta, entries);
+    } finally {
+      gzip.release();
+    }
+  }
+
+  private static void putSmallEntry(TarArchiveOutputStream tar, String name, byte[] bytes, Instant mtime)
+      throws IOException {
+    tar.putArchiveEntry(entry(name, bytes.length, mtime));
+    tar.write(bytes);
+    tar.closeArchiveEntry();
+  }
+
+  /** A header as Go's {@code archive/tar} writes Consul's: regular file, 0600, root, no names. */
+  private static TarArchiveEntry entry(String name, long size, Instant mtime) {
+    TarArchiveEntry e = new TarArchiveEntry(name, true);
+    e.setMode(ArchiveLayout.MODE);
+    e.setIds(0, 0);
+    e.setNames("", "");
+    e.setSize(size);
+    e.setModTime(mtime.toEpochMilli());
+    return e;
+  }
+
+  private static byte[] copyExactly(InputStream in, OutputStream out, long size) throws IOException {
+    MessageDigest sha = Sha256.newDigest();
+    byte[] buf = new byte[(int) Math.min(COPY_BUFFER, Math.max(size, 1))];
+    long remaining = size;
+    while (remaining > 0) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, remaining));
+      if (n < 0) {
+        throw new StateSizeException(size, String.format(
+            "the state source ended after %,d bytes; meta.json Size declares %,d", size - remaining, size));
+      }
+      sha.update(buf, 0, n);
+      out.write(buf, 0, n);
+      remaining -= n;
+    }
+    if (in.read() >= 0) {
+      throw new StateSizeException(size, String.format(
+          "the state source has more than the %,d bytes meta.json Size declares", size));
+    }
+    return sha.digest();
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    return Sha256.newDigest().digest(bytes);
+  }
+
+  /** Rounds to the nearest second, as Go's {@code archive/tar} does with {@code ModTime}. */
+  private static Instant roundToSecond(Instant t) {
+    return Instant.ofEpochSecond(t.getEpochSecond() + (t.getNano() >= 500_000_000 ? 1 : 0));
+  }
+
+  /** Configures an {@link ArchiveWriter}. Not thread-safe. */
+  public static final class Builder {
+    private int level = 6;
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /**
+     * Sets the gzip compression level.
+     *
+     * @param level 1 (fastest) to 9 (smallest), 0 for none; Consul's default is 6
+     * @return this builder
+     * @throws IllegalArgumentException outside 0 to 9
+     */
+    public Builder level(int level) {
+      if (level < 0 || level > 9) {
+        throw new IllegalArgumentException("gzip level must be 0 to 9, got " + level);
+      }
+      this.level = level;
+      return this;
+    }
+
+    /**
+     * Sets how many threads compress. The archive's bytes do not depend on it.
+     *
+     * @param threads at least 1; 1 compresses in the writing thread
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Sets the clock that stamps the tar entries' mtime.
+     *
+     * @param clock the clock; a fixed clock makes archives reproducible
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = java.util.Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Returns the writer. */
+    public ArchiveWriter build() {
+      return new ArchiveWriter(this);
+    }
+  }
+}

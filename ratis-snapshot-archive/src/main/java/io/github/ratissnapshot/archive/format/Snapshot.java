@@ -1,0 +1,113 @@
+package io.github.ratissnapshot.archive.format;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A complete archive held in a temporary file, as Consul's {@code snapshot.Snapshot}: written once by
+ * {@link #write}, then read as often as needed.
+ *
+ * <p>You must arrange to call {@link #close()} whenever {@link #write} has returned, or else you will leak
+ * a temporary file. Closing twice is safe. Thread-safe for reading; {@link #close()} while a stream is
+ * open leaves that stream readable on POSIX systems.
+ */
+public final class Snapshot implements Closeable {
+  /** The suffix of the temporary archive files, so leftovers can be recognised. */
+  public static final String SUFFIX = ".snap.tmp";
+
+  private final ArchiveSummary summary;
+  private final Path file;
+  private final long archiveBytes;
+  private volatile boolean closed;
+
+  private Snapshot(ArchiveSummary summary, Path file, long archiveBytes) {
+    this.summary = summary;
+    this.file = file;
+    this.archiveBytes = archiveBytes;
+  }
+
+  /**
+   * Writes an archive of {@code meta} and its state into a new temporary file in {@code directory}.
+   *
+   * @param meta the metadata; exactly {@code meta.size()} bytes of state are copied
+   * @param state the state; not closed
+   * @param directory where the temporary file is created
+   * @param writer the archive writer
+   * @return the snapshot; the caller must close it
+   * @throws IOException if the state is not {@code Size} bytes or writing fails; no file is left behind
+   */
+  public static Snapshot write(SnapshotMeta meta, InputStream state, Path directory, ArchiveWriter writer)
+      throws IOException {
+    Path file = Files.createTempFile(directory, "snapshot-", SUFFIX);
+    boolean ok = false;
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      OutputStream out = Channels.newOutputStream(channel);
+      ArchiveSummary summary = writer.write(out, meta, state);
+      channel.force(true);
+      ok = true;
+      return new Snapshot(summary, file, channel.size());
+    } finally {
+      if (!ok) {
+        Files.deleteIfExists(file);
+      }
+    }
+  }
+
+  /** Returns the index of the snapshot, from its metadata. */
+  public long index() {
+    return summary.meta().index();
+  }
+
+  /** Returns the metadata. */
+  public SnapshotMeta meta() {
+    return summary.meta();
+  }
+
+  /** Returns the entries written, with their SHA-256. */
+  public ArchiveSummary summary() {
+    return summary;
+  }
+
+  /** Returns the size of the compressed archive in bytes. */
+  public long archiveBytes() {
+    return archiveBytes;
+  }
+
+  /**
+   * Returns the temporary file; valid until {@link #close()}.
+   *
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public Path path() {
+    if (closed) {
+      throw new IllegalStateException("snapshot closed");
+    }
+    return file;
+  }
+
+  /**
+   * Opens the archive from its start; the caller closes the stream.
+   *
+   * @throws IOException if the file cannot be opened
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public InputStream openStream() throws IOException {
+    return Files.newInputStream(path());
+  }
+
+  /** Deletes the temporary file. */
+  @Override
+  public void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      Files.deleteIfExists(file);
+    }
+  }
+}

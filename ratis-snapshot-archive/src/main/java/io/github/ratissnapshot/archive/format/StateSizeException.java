@@ -1,0 +1,29 @@
+package io.github.ratissnapshot.archive.format;
+
+import java.io.IOException;
+
+/**
+ * A state source handed to {@link ArchiveWriter} held fewer or more bytes than the {@code Size} its
+ * metadata declares. The archive being written is incomplete and must be discarded.
+ */
+public class StateSizeException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  private final long declaredSize;
+
+  /**
+   * Creates the exception.
+   *
+   * @param declaredSize the {@code Size} the metadata declares
+   * @param message what the source held instead
+   */
+  public StateSizeException(long declaredSize, String message) {
+    super(message);
+    this.declaredSize = declaredSize;
+  }
+
+  /** Returns the {@code Size} the metadata declared. */
+  public long declaredSize() {
+    return declaredSize;
+  }
+}
