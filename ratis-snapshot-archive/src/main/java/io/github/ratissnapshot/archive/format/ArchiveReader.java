@@ -182,6 +182,9 @@ public final class ArchiveReader {
       } catch (ArchiveException ae) {
         throw ae;
       } catch (IOException ex) {
+        if (raw.sourceFailure() != null) {
+          throw raw.sourceFailure(); // the stream under the tar failed, not its headers
+        }
         if (raw.endOfInput()) {
           throw new ArchiveException(Problem.TRUNCATED, String.format(
               "truncated tar: the stream ends inside the header at offset %,d", raw.dataEnd()), ex);

@@ -210,19 +210,23 @@ final class GzipMemberInputStream extends InputStream {
 
   private void checkNothingFollows() throws IOException {
     long extra = limit - pos;
-    boolean secondMember = extra >= 2 && (buf[pos] & 0xff) == 0x1f && (buf[pos + 1] & 0xff) == 0x8b;
     if (extra == 0 && fill()) {
       extra = limit - pos;
-      secondMember = extra >= 2 && (buf[pos] & 0xff) == 0x1f && (buf[pos + 1] & 0xff) == 0x8b;
     }
     if (extra == 0) {
       return;
     }
+    int first = buf[pos] & 0xff;
+    int second = extra >= 2 ? buf[pos + 1] & 0xff : -1; // a slow stream may hand over one byte at a time
     pos = limit;
     while (extra < TRAILING_COUNT_LIMIT && fill()) {
+      if (second < 0) {
+        second = buf[pos] & 0xff;
+      }
       extra += limit - pos;
       pos = limit;
     }
+    boolean secondMember = first == 0x1f && second == 0x8b;
     String count = extra >= TRAILING_COUNT_LIMIT ? String.format("at least %,d", extra) : String.format("%,d", extra);
     throw new ArchiveException(Problem.TRAILING_DATA, secondMember
         ? "a second gzip member follows the first (" + count + " more bytes): an archive is one member"

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,6 +37,8 @@ import java.util.Map;
 final class MetaJson {
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      // Go writes a rune outside the BMP as its 4 raw UTF-8 bytes, not as an escaped surrogate pair.
+      .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxNestingDepth(32)
           .maxNumberLength(100)
@@ -194,8 +197,8 @@ final class MetaJson {
         Map.Entry<String, JsonNode> e = it.next();
         if (e.getKey().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
           if (found != null) {
-            throw invalid("meta.json " + where + " has both \"" + foundKey + "\" and \"" + e.getKey()
-                + "\"");
+            throw invalid((where.equals("meta.json") ? where : "meta.json " + where) + " has both \""
+                + foundKey + "\" and \"" + e.getKey() + "\"");
           }
           found = e.getValue();
           foundKey = e.getKey();

@@ -71,6 +71,11 @@ public record SnapshotMeta(
     return new SnapshotMeta(MAX_VERSION, id, index, term, null, configuration, configurationIndex, size);
   }
 
+  /** Returns the exact bytes of {@code meta.json} for this metadata, as Go writes them, newline included. */
+  public byte[] toJson() {
+    return MetaJson.encode(this);
+  }
+
   /** Returns a copy of the legacy peer list, or {@code null} when there is none. */
   @Override
   public byte[] peers() {

@@ -23,6 +23,7 @@ final class TarBoundaryInputStream extends InputStream {
   private long dataEnd;
   private long firstNonZeroAfterData = -1;
   private boolean endOfInput;
+  private IOException sourceFailure;
 
   TarBoundaryInputStream(InputStream in, long headerBudget) {
     this.in = in;
@@ -68,6 +69,11 @@ final class TarBoundaryInputStream extends InputStream {
     return endOfInput;
   }
 
+  /** Returns the exception the underlying stream threw, if it did, however the tar reader wrapped it. */
+  IOException sourceFailure() {
+    return sourceFailure;
+  }
+
   @Override
   public int read() throws IOException {
     int n = read(one, 0, 1);
@@ -76,7 +82,13 @@ final class TarBoundaryInputStream extends InputStream {
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
-    int n = in.read(b, off, len);
+    int n;
+    try {
+      n = in.read(b, off, len);
+    } catch (IOException e) {
+      sourceFailure = e;
+      throw e;
+    }
     if (n < 0) {
       endOfInput = true;
       return n;

@@ -20,7 +20,6 @@ class ArchiveRoundTripTest {
     ByteArrayOutputStream archive = new ByteArrayOutputStream();
     ArchiveSummary written = ArchiveWriter.defaults().write(archive, meta, TestStates.stream(1, size));
 
-    java.nio.file.Files.write(java.nio.file.Path.of("/tmp/rt.snap"), archive.toByteArray());
     ArchiveSummary read = ArchiveReader.defaults().verify(new ByteArrayInputStream(archive.toByteArray()));
 
     assertThat(read.meta()).isEqualTo(meta);

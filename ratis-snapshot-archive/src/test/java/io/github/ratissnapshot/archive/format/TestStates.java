@@ -8,6 +8,11 @@ import java.security.MessageDigest;
  * records (compresses about 3 to 5 times), produced on the fly so that no test holds a state in memory.
  */
 final class TestStates {
+  private static final byte[][] WORDS = java.util.stream.Stream.of("alpha---", "bravo---", "charlie-", "delta---",
+      "echo----", "foxtrot-", "golf----", "hotel---", "india---", "juliett-", "kilo----", "lima----", "mike----",
+      "november", "oscar---", "papa----").map(w -> w.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+      .toArray(byte[][]::new);
+
   private TestStates() {}
 
   /** Returns a stream of {@code size} bytes determined by {@code seed}. */
@@ -19,9 +24,10 @@ final class TestStates {
       private long counter;
       private long rng = seed * 0x9E3779B97F4A7C15L + 1;
 
+      private final byte[] one = new byte[1];
+
       @Override
       public int read() {
-        byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
       }
 
@@ -31,30 +37,51 @@ final class TestStates {
           return -1;
         }
         int n = (int) Math.min(len, size - produced);
-        for (int i = 0; i < n; i++) {
+        int done = 0;
+        while (done < n) {
           if (recordPos == record.length) {
             nextRecord();
           }
-          b[off + i] = record[recordPos++];
+          int c = Math.min(n - done, record.length - recordPos);
+          System.arraycopy(record, recordPos, b, off + done, c);
+          recordPos += c;
+          done += c;
         }
         produced += n;
         return n;
       }
 
       private void nextRecord() {
-        String key = String.format("key/%010d=", counter++);
-        int p = 0;
-        for (; p < key.length(); p++) {
-          record[p] = (byte) key.charAt(p);
+        // "key/%010d=" without String.format, which would dominate the cost of a large state.
+        record[0] = 'k';
+        record[1] = 'e';
+        record[2] = 'y';
+        record[3] = '/';
+        long v = counter++;
+        for (int i = 13; i >= 4; i--) {
+          record[i] = (byte) ('0' + v % 10);
+          v /= 10;
         }
-        for (; p < record.length - 1; p++) {
-          rng ^= rng << 13;
-          rng ^= rng >>> 7;
-          rng ^= rng << 17;
-          record[p] = (byte) ('a' + (int) ((rng >>> 33) & 15));
+        record[14] = '=';
+        int p = 15;
+        // A value: 16 random letters, then 4 words of a small vocabulary, as real values repeat themselves.
+        for (; p < 31; p++) {
+          record[p] = (byte) ('a' + (int) (next() & 15));
+        }
+        long words = next();
+        for (int w = 0; w < 4; w++) {
+          System.arraycopy(WORDS[(int) (words >>> (4 * w)) & 15], 0, record, p, 8);
+          p += 8;
         }
         record[p] = '\n';
         recordPos = 0;
+      }
+
+      private long next() {
+        rng ^= rng << 13;
+        rng ^= rng >>> 7;
+        rng ^= rng << 17;
+        return rng >>> 33;
       }
     };
   }

@@ -1,0 +1,123 @@
+package io.github.ratissnapshot.archive.format;
+
+import static io.github.ratissnapshot.archive.format.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFileTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void commitPublishesTheContentUnderTheFinalNameOnly() throws Exception {
+    Path target = dir.resolve("backup.snap");
+    try (AtomicFile file = AtomicFile.create(target, false)) {
+      file.stream().write(utf8("whole"));
+      assertThat(file.partPath()).isEqualTo(dir.resolve("backup.snap.part")).hasContent("whole");
+      assertThat(file.target()).isEqualTo(target);
+      assertThat(target).doesNotExist();
+
+      file.commit();
+    }
+
+    assertThat(target).hasContent("whole");
+    assertThat(names()).containsExactly("backup.snap");
+  }
+
+  @Test
+  void closeWithoutCommitLeavesNothing() throws Exception {
+    Path target = dir.resolve("backup.snap");
+    AtomicFile file = AtomicFile.create(target, false);
+    file.stream().write(utf8("half"));
+
+    file.close();
+    file.close();
+
+    assertThat(dir).isEmptyDirectory();
+  }
+
+  @Test
+  void createRefusesAnExistingTargetUnlessOverwriting() throws Exception {
+    Path target = Files.writeString(dir.resolve("backup.snap"), "old");
+
+    assertThatThrownBy(() -> AtomicFile.create(target, false)).isExactlyInstanceOf(FileAlreadyExistsException.class)
+        .hasMessage(target.toAbsolutePath() + ": the file already exists");
+    assertThat(names()).containsExactly("backup.snap");
+
+    try (AtomicFile file = AtomicFile.create(target, true)) {
+      file.stream().write(utf8("new"));
+      file.commit();
+    }
+    assertThat(target).hasContent("new");
+    assertThat(names()).containsExactly("backup.snap");
+  }
+
+  @Test
+  void commitFailsIfTheTargetAppearedMeanwhileAndCloseCleansUp() throws Exception {
+    Path target = dir.resolve("backup.snap");
+    AtomicFile file = AtomicFile.create(target, false);
+    file.stream().write(utf8("mine"));
+    Files.writeString(target, "theirs");
+
+    assertThatThrownBy(file::commit).isInstanceOf(FileAlreadyExistsException.class);
+    file.close();
+
+    assertThat(target).hasContent("theirs");
+    assertThat(names()).containsExactly("backup.snap");
+  }
+
+  @Test
+  void createReplacesAPartFileLeftByADeadWriter() throws Exception {
+    Path target = dir.resolve("backup.snap");
+    Files.writeString(AtomicFile.partOf(target), "stale bytes of a crashed save");
+
+    try (AtomicFile file = AtomicFile.create(target, false)) {
+      assertThat(file.partPath()).isEmptyFile();
+      file.stream().write(utf8("fresh"));
+      file.commit();
+    }
+
+    assertThat(target).hasContent("fresh");
+  }
+
+  @Test
+  void createFailsWhileAnotherWriterHoldsThePartFile() throws Exception {
+    Path target = dir.resolve("backup.snap");
+    try (AtomicFile first = AtomicFile.create(target, false)) {
+      first.stream().write(utf8("first"));
+
+      assertThatThrownBy(() -> AtomicFile.create(target, false)).isExactlyInstanceOf(IOException.class)
+          .hasMessage("failed to create " + AtomicFile.partOf(target.toAbsolutePath())
+              + ": another process is writing it");
+
+      assertThat(first.partPath()).hasContent("first");
+      first.commit();
+    }
+    assertThat(target).hasContent("first");
+  }
+
+  @Test
+  void commitTwiceIsMisuse() throws Exception {
+    try (AtomicFile file = AtomicFile.create(dir.resolve("backup.snap"), false)) {
+      file.commit();
+
+      assertThatThrownBy(file::commit).isExactlyInstanceOf(IllegalStateException.class)
+          .hasMessage("already committed or closed");
+    }
+    assertThat(dir.resolve("backup.snap")).isEmptyFile();
+  }
+
+  private Stream<String> names() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).toList().stream();
+    }
+  }
+}
