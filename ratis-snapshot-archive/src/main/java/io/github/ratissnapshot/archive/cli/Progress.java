@@ -1,0 +1,111 @@
+package io.github.ratissnapshot.archive.cli;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A progress line for long transfers on a terminal: bytes, rate and time left, redrawn twice a second on
+ * standard error; silent when standard error is not a terminal, so scripts and logs stay clean.
+ * Thread-safe: any thread may {@link #add} bytes.
+ */
+final class Progress implements AutoCloseable {
+  private final String label;
+  private final long total;
+  private final PrintWriter err;
+  private final AtomicLong done = new AtomicLong();
+  private final long start = System.nanoTime();
+  private final ScheduledExecutorService ticker;
+
+  private Progress(String label, long total, PrintWriter err, boolean enabled) {
+    this.label = label;
+    this.total = total;
+    this.err = err;
+    if (enabled) {
+      ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "progress");
+        t.setDaemon(true);
+        return t;
+      });
+      ticker.scheduleAtFixedRate(this::draw, 500, 500, TimeUnit.MILLISECONDS);
+    } else {
+      ticker = null;
+    }
+  }
+
+  /**
+   * Starts a progress line if standard error is a terminal.
+   *
+   * @param label what is being done, such as "verifying"
+   * @param total the expected number of bytes, or -1 if unknown
+   * @param err where to draw
+   */
+  static Progress start(String label, long total, PrintWriter err) {
+    return new Progress(label, total, err, System.console() != null);
+  }
+
+  /** Counts {@code n} more bytes. */
+  void add(long n) {
+    done.addAndGet(n);
+  }
+
+  /** Returns a stream that counts what is read through it. */
+  InputStream count(InputStream in) {
+    return new FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          add(1);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          add(n);
+        }
+        return n;
+      }
+    };
+  }
+
+  /** Stops drawing and clears the line. */
+  @Override
+  public void close() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+      synchronized (err) {
+        err.print("\r\033[K");
+        err.flush();
+      }
+    }
+  }
+
+  private void draw() {
+    long d = done.get();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double rate = seconds > 0 ? d / seconds : 0;
+    StringBuilder line = new StringBuilder("\r\033[K").append(label).append(' ').append(Sizes.format(d));
+    if (total > 0) {
+      line.append(" of ").append(Sizes.format(total))
+          .append(String.format(" (%d%%)", Math.min(100, d * 100 / total)));
+    }
+    line.append(", ").append(Sizes.format((long) rate)).append("/s");
+    if (total > 0 && rate > 0 && d < total) {
+      long eta = (long) ((total - d) / rate);
+      line.append(String.format(", %d:%02d left", eta / 60, eta % 60));
+    }
+    synchronized (err) {
+      err.print(line);
+      err.flush();
+    }
+  }
+}

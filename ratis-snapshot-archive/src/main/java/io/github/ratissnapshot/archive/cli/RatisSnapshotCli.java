@@ -1,0 +1,144 @@
+package io.github.ratissnapshot.archive.cli;
+
+import io.github.ratissnapshot.archive.format.ArchiveException;
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code ratis-snapshot} command: disaster recovery for Apache Ratis groups in Consul's snapshot
+ * archive format.
+ *
+ * <p>{@link #run} maps outcomes to {@link ExitCode}s: usage errors print one line and exit 2, an invalid
+ * archive exits 3, any other failure exits 1; each prints one line a person can act on, and the stack
+ * trace only with {@code --verbose}.
+ */
+@Command(
+    name = "ratis-snapshot",
+    mixinStandardHelpOptions = true,
+    versionProvider = RatisSnapshotCli.Version.class,
+    description = "Save, inspect, verify and restore snapshot archives of Apache Ratis groups "
+        + "(the format of Consul's snapshot command).",
+    subcommands = {
+        InspectCommand.class, VerifyCommand.class})
+public final class RatisSnapshotCli {
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "Print stack traces of failures.")
+  boolean verbose;
+
+  /** Runs the command line and exits the JVM with its exit code. */
+  public static void main(String[] args) {
+    System.exit(run(newCommandLine(new RatisSnapshotCli()), args));
+  }
+
+  /**
+   * Creates the command line with its exit-code and error handling installed. Callers may add
+   * subcommands before {@link #run}.
+   *
+   * @param top the top-level command object
+   * @return the command line
+   */
+  public static CommandLine newCommandLine(Object top) {
+    CommandLine cl = new CommandLine(top);
+    cl.setParameterExceptionHandler(RatisSnapshotCli::usageError);
+    cl.setExecutionExceptionHandler(RatisSnapshotCli::failure);
+    return cl;
+  }
+
+  /**
+   * Runs a command line built by {@link #newCommandLine}.
+   *
+   * @param cl the command line
+   * @param args the arguments
+   * @return the exit code
+   */
+  public static int run(CommandLine cl, String... args) {
+    return cl.execute(args);
+  }
+
+  /** Returns the exit code for a failure. */
+  static int exitCodeOf(Throwable t) {
+    return root(t) instanceof ArchiveException ? ExitCode.INVALID_ARCHIVE : ExitCode.FAILURE;
+  }
+
+  /** Returns one line describing a failure, for a person. */
+  static String describe(Throwable t) {
+    Throwable r = root(t);
+    if (r instanceof NoSuchFileException e) {
+      return "no such file: " + e.getFile();
+    }
+    if (r instanceof FileAlreadyExistsException e) {
+      return e.getFile() + " already exists (use --force to replace it)";
+    }
+    if (r instanceof AccessDeniedException e) {
+      return "permission denied: " + e.getFile();
+    }
+    if (r instanceof FileSystemException e && e.getReason() != null) {
+      return e.getFile() + ": " + e.getReason();
+    }
+    if (r instanceof TimeoutException) {
+      return "timed out: " + (r.getMessage() == null ? "no reply in time" : r.getMessage());
+    }
+    String m = r.getMessage();
+    if (m == null || m.isBlank()) {
+      m = r.getClass().getSimpleName();
+    }
+    return m.replace('\n', ' ');
+  }
+
+  private static Throwable root(Throwable t) {
+    Throwable r = t;
+    while ((r instanceof ExecutionException || r instanceof java.util.concurrent.CompletionException
+        || r instanceof java.lang.reflect.UndeclaredThrowableException) && r.getCause() != null) {
+      r = r.getCause();
+    }
+    return r;
+  }
+
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println(cl.getCommandName().equals("ratis-snapshot") ? "ratis-snapshot: " + e.getMessage()
+        : "ratis-snapshot " + cl.getCommandName() + ": " + e.getMessage());
+    err.println("Try 'ratis-snapshot" + (cl.getParent() == null ? "" : " " + cl.getCommandName()) + " --help'.");
+    err.flush();
+    return ExitCode.USAGE;
+  }
+
+  private static int failure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    boolean verbose = parsed.hasMatchedOption("--verbose")
+        || (parsed.subcommand() != null && hasVerbose(parsed));
+    err.println("ratis-snapshot " + cl.getCommandName() + ": " + describe(e));
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return exitCodeOf(e);
+  }
+
+  private static boolean hasVerbose(CommandLine.ParseResult parsed) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Reports the version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = RatisSnapshotCli.class.getPackage().getImplementationVersion();
+      return new String[] {"ratis-snapshot " + (v == null ? "(development build)" : v)};
+    }
+  }
+}
