@@ -1,0 +1,22 @@
+package io.github.ratissnapshot.archive.ratis;
+
+import java.io.IOException;
+import java.util.UUID;
+
+/**
+ * An application write reached the log while an online restore was open, and was refused: it would
+ * otherwise be applied to the state that the restore is about to replace, and lost. Clients see it as
+ * the cause of a {@code StateMachineException}; retry after the restore ends.
+ */
+public class RestoreInProgressException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * Creates the exception.
+   *
+   * @param restoreId the open restore
+   */
+  public RestoreInProgressException(UUID restoreId) {
+    super("write refused: online restore " + restoreId + " is in progress; retry when it has finished");
+  }
+}

@@ -1,0 +1,227 @@
+package io.github.ratissnapshot.archive.ratis;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Real Ratis servers over gRPC on loopback, each with its own storage directory under a root, for the
+ * integration tests: start, kill, restart (RECOVER), wipe, and clients.
+ */
+final class LoopbackCluster implements AutoCloseable {
+  private final Path root;
+  private final RaftGroup group;
+  private final Supplier<StateMachine> stateMachines;
+  private final Consumer<RaftProperties> tuning;
+  private final Map<RaftPeerId, RaftServer> servers = new LinkedHashMap<>();
+
+  private LoopbackCluster(Path root, RaftGroup group, Supplier<StateMachine> stateMachines,
+      Consumer<RaftProperties> tuning) {
+    this.root = root;
+    this.group = group;
+    this.stateMachines = stateMachines;
+    this.tuning = tuning;
+  }
+
+  /** Defines (does not start) a group of {@code voters} voters and {@code listeners} listeners. */
+  static LoopbackCluster define(Path root, int voters, int listeners, Supplier<StateMachine> stateMachines,
+      Consumer<RaftProperties> tuning) throws IOException {
+    List<RaftPeer> peers = new ArrayList<>();
+    for (int i = 1; i <= voters + listeners; i++) {
+      peers.add(RaftPeer.newBuilder().setId("n" + i).setAddress("127.0.0.1:" + freePort())
+          .setStartupRole(i > voters ? RaftPeerRole.LISTENER : RaftPeerRole.FOLLOWER).build());
+    }
+    return new LoopbackCluster(root, RaftGroup.valueOf(RaftGroupId.valueOf(UUID.randomUUID()), peers),
+        stateMachines, tuning);
+  }
+
+  /** Defines a group with the given group id and peers (for seeded clusters). */
+  static LoopbackCluster define(Path root, RaftGroup group, Supplier<StateMachine> stateMachines,
+      Consumer<RaftProperties> tuning) {
+    return new LoopbackCluster(root, group, stateMachines, tuning);
+  }
+
+  /** The properties the test clusters use: small log segments and an eager purge, so snapshots matter. */
+  static void smallLogs(RaftProperties p) {
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
+    RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(300, java.util.concurrent.TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(600, java.util.concurrent.TimeUnit.MILLISECONDS));
+  }
+
+  RaftGroup group() {
+    return group;
+  }
+
+  List<RaftPeer> peers() {
+    return new ArrayList<>(group.getPeers());
+  }
+
+  Path storageDir(RaftPeerId id) {
+    return root.resolve(id.toString());
+  }
+
+  /** Starts every peer, formatting fresh storage. */
+  LoopbackCluster start() throws IOException {
+    for (RaftPeer p : group.getPeers()) {
+      start(p.getId(), RaftStorage.StartupOption.FORMAT);
+    }
+    return this;
+  }
+
+  /** Starts every peer on existing (seeded) storage. */
+  LoopbackCluster startRecovering() throws IOException {
+    for (RaftPeer p : group.getPeers()) {
+      start(p.getId(), RaftStorage.StartupOption.RECOVER);
+    }
+    return this;
+  }
+
+  /** Starts one peer. */
+  RaftServer start(RaftPeerId id, RaftStorage.StartupOption option) throws IOException {
+    RaftPeer peer = group.getPeer(id);
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(storageDir(id).toFile()));
+    GrpcConfigKeys.Server.setPort(p, Integer.parseInt(peer.getAddress().substring(peer.getAddress().lastIndexOf(':') + 1)));
+    tuning.accept(p);
+    RaftServer server = RaftServer.newBuilder().setServerId(id).setGroup(group).setProperties(p)
+        .setStateMachine(stateMachines.get()).setOption(option).build();
+    server.start();
+    servers.put(id, server);
+    return server;
+  }
+
+  /** Stops a peer as a crash would look to the others (its storage stays). */
+  void kill(RaftPeerId id) throws IOException {
+    RaftServer s = servers.remove(id);
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  /** Restarts a killed peer on its storage. */
+  RaftServer restart(RaftPeerId id) throws IOException {
+    kill(id);
+    return start(id, RaftStorage.StartupOption.RECOVER);
+  }
+
+  /** Deletes a (killed) peer's storage. */
+  void wipe(RaftPeerId id) throws IOException {
+    deleteTree(storageDir(id));
+  }
+
+  boolean isRunning(RaftPeerId id) {
+    return servers.containsKey(id);
+  }
+
+  RaftServer.Division division(RaftPeerId id) throws IOException {
+    return servers.get(id).getDivision(group.getGroupId());
+  }
+
+  @SuppressWarnings("unchecked")
+  <T extends StateMachine> T stateMachine(RaftPeerId id) throws IOException {
+    return (T) division(id).getStateMachine();
+  }
+
+  List<RaftPeerId> runningIds() {
+    return new ArrayList<>(servers.keySet());
+  }
+
+  /** Waits for a leader and returns its division. */
+  RaftServer.Division leader() throws InterruptedException {
+    RaftServer.Division[] found = new RaftServer.Division[1];
+    Eventually.until(Duration.ofSeconds(30), "a leader", () -> {
+      for (RaftServer s : servers.values()) {
+        try {
+          RaftServer.Division d = s.getDivision(group.getGroupId());
+          if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
+            found[0] = d;
+            return true;
+          }
+        } catch (IOException e) {
+          // not ready yet
+        }
+      }
+      return false;
+    });
+    return found[0];
+  }
+
+  /** A client with Ratis's default retries. */
+  RaftClient client() {
+    return RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties()).build();
+  }
+
+  /** How this library's clients reach the group. */
+  GroupConnection connection() {
+    return GroupConnection.newBuilder().group(group).requestTimeout(Duration.ofSeconds(30))
+        .retries(40, Duration.ofMillis(250)).build();
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException first = null;
+    for (RaftServer s : servers.values()) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    servers.clear();
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  @SuppressWarnings("unused")
+  private static File file(Path p) {
+    return p.toFile();
+  }
+}

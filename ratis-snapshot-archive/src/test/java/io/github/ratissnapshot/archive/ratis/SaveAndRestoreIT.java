@@ -1,0 +1,76 @@
+package io.github.ratissnapshot.archive.ratis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.ratissnapshot.archive.format.ArchiveReader;
+import io.github.ratissnapshot.archive.format.ArchiveSummary;
+import io.github.ratissnapshot.archive.format.ArchiveWriter;
+import io.github.ratissnapshot.archive.format.Server;
+import io.github.ratissnapshot.archive.format.Snapshot;
+import io.github.ratissnapshot.archive.format.Suffrage;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SaveAndRestoreIT {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void restoreBringsEveryReplicaBackToTheSavedKeysAndTheGroupTakesWritesAfter() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("a"), 3, 1, KvTestStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      RaftServer.Division leader = c.leader();
+      Map<String, String> saved = new TreeMap<>();
+      try (RaftClient client = c.client()) {
+        for (int i = 0; i < 100; i++) {
+          client.io().send(KvTestStateMachine.put("k" + i, "v" + i));
+          saved.put("k" + i, "v" + i);
+        }
+      }
+      try (Snapshot snap = LocalSnapshots.take(leader, tmp, ArchiveWriter.defaults(), Duration.ofMinutes(1))) {
+        ArchiveSummary s;
+        try (InputStream in = snap.openStream()) {
+          s = ArchiveReader.defaults().verify(in);
+        }
+        assertThat(s.meta().index()).isEqualTo(leader.getStateMachine().getLatestSnapshot().getIndex());
+        assertThat(s.meta().term()).isEqualTo(leader.getInfo().getCurrentTerm());
+        assertThat(s.meta().configuration().servers()).containsExactly(
+            new Server(Suffrage.VOTER, "n1", c.group().getPeer(RaftPeerId.valueOf("n1")).getAddress()),
+            new Server(Suffrage.VOTER, "n2", c.group().getPeer(RaftPeerId.valueOf("n2")).getAddress()),
+            new Server(Suffrage.VOTER, "n3", c.group().getPeer(RaftPeerId.valueOf("n3")).getAddress()),
+            new Server(Suffrage.NONVOTER, "n4", c.group().getPeer(RaftPeerId.valueOf("n4")).getAddress()));
+
+        try (RaftClient client = c.client()) {
+          for (int i = 0; i < 50; i++) {
+            client.io().send(KvTestStateMachine.put("k" + i, "changed"));
+            client.io().send(KvTestStateMachine.put("extra" + i, "x"));
+          }
+        }
+        try (RestoreClient restore = RestoreClient.newBuilder(c.connection()).build()) {
+          RestoreClient.Result r = restore.restore(snap.path(), n -> { });
+          assertThat(r.archiveId()).isEqualTo(s.meta().id());
+        }
+      }
+      for (RaftPeerId id : c.runningIds()) {
+        KvTestStateMachine sm = c.stateMachine(id);
+        Eventually.until(Duration.ofSeconds(30), id + " holds the saved keys", () -> sm.entries().equals(saved));
+      }
+      try (RaftClient client = c.client()) {
+        client.io().send(KvTestStateMachine.put("after", "restore"));
+      }
+      for (RaftPeerId id : c.runningIds()) {
+        KvTestStateMachine sm = c.stateMachine(id);
+        Eventually.until(Duration.ofSeconds(30), id + " applies writes after the restore",
+            () -> "restore".equals(sm.entries().get("after")));
+      }
+    }
+  }
+}
