@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Progress implements AutoCloseable {
   private final String label;
-  private final long total;
+  private volatile long total;
   private final PrintWriter err;
   private final AtomicLong done = new AtomicLong();
   private final long start = System.nanoTime();
@@ -47,6 +47,12 @@ final class Progress implements AutoCloseable {
    */
   static Progress start(String label, long total, PrintWriter err) {
     return new Progress(label, total, err, System.console() != null);
+  }
+
+  /** Sets the bytes done and the total, for transfers that report both. */
+  void set(long doneSoFar, long totalBytes) {
+    done.set(doneSoFar);
+    total = totalBytes;
   }
 
   /** Counts {@code n} more bytes. */

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     description = "Save, inspect, verify and restore snapshot archives of Apache Ratis groups "
         + "(the format of Consul's snapshot command).",
     subcommands = {
-        InspectCommand.class, VerifyCommand.class})
+        SaveCommand.class, InspectCommand.class, VerifyCommand.class, RestoreCommand.class, SeedCommand.class})
 public final class RatisSnapshotCli {
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
       description = "Print stack traces of failures.")
@@ -46,7 +46,17 @@ public final class RatisSnapshotCli {
    * @return the command line
    */
   public static CommandLine newCommandLine(Object top) {
-    CommandLine cl = new CommandLine(top);
+    return installHandlers(new CommandLine(top));
+  }
+
+  /**
+   * Installs the exit-code and error handling on a command line and all its subcommands; call again
+   * after adding subcommands.
+   *
+   * @param cl the command line
+   * @return {@code cl}
+   */
+  public static CommandLine installHandlers(CommandLine cl) {
     cl.setParameterExceptionHandler(RatisSnapshotCli::usageError);
     cl.setExecutionExceptionHandler(RatisSnapshotCli::failure);
     return cl;

@@ -1,6 +1,7 @@
 package io.github.ratissnapshot.archive.format;
 
 import java.io.Closeable;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -41,7 +42,17 @@ public final class AtomicFile implements Closeable {
     this.overwrite = overwrite;
     this.channel = channel;
     this.lock = lock;
-    this.stream = Channels.newOutputStream(channel);
+    this.stream = new FilterOutputStream(Channels.newOutputStream(channel)) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush(); // the file stays open until commit() or close()
+      }
+    };
   }
 
   /**
@@ -83,7 +94,7 @@ public final class AtomicFile implements Closeable {
     return target.resolveSibling(target.getFileName() + PART_SUFFIX);
   }
 
-  /** Returns the stream to write the content to; closing it does not commit. */
+  /** Returns the stream to write the content to; closing it neither commits nor closes the file. */
   public OutputStream stream() {
     return stream;
   }

@@ -90,8 +90,14 @@ public final class GroupConnection {
     return b.build();
   }
 
-  /** Wraps a failure to reach the group in an exception that names the peers. */
-  IOException unreachable(String what, Throwable cause) {
+  /**
+   * Wraps a failure to reach the group in an exception that names the group and its peers.
+   *
+   * @param what what was being done, such as "take a snapshot"
+   * @param cause the failure
+   * @return the exception to throw
+   */
+  public IOException unreachable(String what, Throwable cause) {
     Throwable root = cause;
     while (root.getCause() != null && root.getCause() != root
         && (root instanceof java.util.concurrent.CompletionException
@@ -100,7 +106,7 @@ public final class GroupConnection {
       root = root.getCause();
     }
     return new IOException("failed to " + what + " on group " + group.getGroupId() + " at "
-        + describePeers() + ": " + root.getMessage(), cause);
+        + describePeers() + ": " + (root.getMessage() == null ? root.toString() : root.getMessage()), cause);
   }
 
   /** Configures a {@link GroupConnection}. */

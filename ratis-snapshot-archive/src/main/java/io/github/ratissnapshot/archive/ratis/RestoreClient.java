@@ -24,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.LongConsumer;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.Message;
@@ -88,13 +87,13 @@ public final class RestoreClient implements AutoCloseable {
    * before the group is touched.
    *
    * @param file the archive
-   * @param progress told the number of archive bytes sent so far
+   * @param progress told the archive bytes committed to the log so far, of the archive's size
    * @return the outcome
    * @throws ArchiveException if the archive is invalid (locally or, for the same reason, on the servers)
    * @throws RemoteArchiveException if the servers refused the restore for another reason
    * @throws IOException if the group cannot be reached or the outcome of COMMIT is unknown
    */
-  public Result restore(Path file, LongConsumer progress) throws IOException {
+  public Result restore(Path file, TransferProgress progress) throws IOException {
     ArchiveSummary local;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       local = ArchiveReader.defaults().verify(in);
@@ -111,13 +110,13 @@ public final class RestoreClient implements AutoCloseable {
    *
    * @param archive the archive; read to {@code archiveBytes}; not closed
    * @param archiveBytes its exact size
-   * @param progress told the number of archive bytes sent so far
+   * @param progress told the archive bytes committed to the log so far, of the archive's size
    * @return the outcome
    * @throws ArchiveException if the servers found the archive invalid
    * @throws RemoteArchiveException if the servers refused the restore for another reason
    * @throws IOException if the group cannot be reached or the outcome of COMMIT is unknown
    */
-  public Result restoreUnverified(InputStream archive, long archiveBytes, LongConsumer progress)
+  public Result restoreUnverified(InputStream archive, long archiveBytes, TransferProgress progress)
       throws IOException {
     return stream(archive, archiveBytes, new byte[0], progress);
   }
@@ -132,7 +131,7 @@ public final class RestoreClient implements AutoCloseable {
     }
   }
 
-  private Result stream(InputStream archive, long archiveBytes, byte[] metaJson, LongConsumer progress)
+  private Result stream(InputStream archive, long archiveBytes, byte[] metaJson, TransferProgress progress)
       throws IOException {
     UUID id = UUID.randomUUID();
     write(ArchiveProtocol.begin(id, archiveBytes, metaJson), "begin restore " + id);
@@ -150,7 +149,7 @@ public final class RestoreClient implements AutoCloseable {
     }
   }
 
-  private long sendChunks(UUID id, InputStream in, long archiveBytes, LongConsumer progress) throws IOException {
+  private long sendChunks(UUID id, InputStream in, long archiveBytes, TransferProgress progress) throws IOException {
     Semaphore slots = new Semaphore(inFlight);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<CompletableFuture<?>> pending = new ArrayList<>();
@@ -176,7 +175,7 @@ public final class RestoreClient implements AutoCloseable {
               if (t != null) {
                 failure.compareAndSet(null, t);
               } else {
-                progress.accept(bytesSoFar);
+                progress.update(bytesSoFar, archiveBytes);
               }
             });
         pending.add(f);

@@ -19,4 +19,15 @@ public class RestoreInProgressException extends IOException {
   public RestoreInProgressException(UUID restoreId) {
     super("write refused: online restore " + restoreId + " is in progress; retry when it has finished");
   }
+
+  /**
+   * Recreates the exception from its message. Ratis's client rebuilds a state machine's exception by
+   * reflection from its class name and message through this constructor; without it the client would see
+   * a {@code StateMachineException} with no cause.
+   *
+   * @param message the message of the exception the server raised
+   */
+  public RestoreInProgressException(String message) {
+    super(message);
+  }
 }

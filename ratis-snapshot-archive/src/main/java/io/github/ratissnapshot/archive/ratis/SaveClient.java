@@ -13,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.function.LongConsumer;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -59,16 +58,17 @@ public final class SaveClient implements AutoCloseable {
    * @param server the server to snapshot, or {@code null} for the leader
    * @param out where the archive goes; not closed
    * @param writer the archive writer
-   * @param progress told the number of state bytes received so far
+   * @param progress told the state bytes received so far, of the snapshot's size
    * @return the archive's summary
    * @throws IOException if the group cannot be reached, the snapshot fails, or the bytes received do not
    *     match the server's MD5; the bytes written to {@code out} must then be discarded
    */
-  public ArchiveSummary save(RaftPeerId server, OutputStream out, ArchiveWriter writer, LongConsumer progress)
+  public ArchiveSummary save(RaftPeerId server, OutputStream out, ArchiveWriter writer, TransferProgress progress)
       throws IOException {
     RaftClientReply snap;
     try {
-      snap = client.getSnapshotManagementApi(server).create(1, connection.requestTimeout().toMillis());
+      snap = (server == null ? client.getSnapshotManagementApi() : client.getSnapshotManagementApi(server))
+          .create(1, connection.requestTimeout().toMillis());
     } catch (IOException | RuntimeException e) {
       throw connection.unreachable("take a snapshot", e);
     }
@@ -113,7 +113,7 @@ public final class SaveClient implements AutoCloseable {
   private final class PulledState extends InputStream {
     private final RaftPeerId target;
     private final PinInfo pin;
-    private final LongConsumer progress;
+    private final TransferProgress progress;
     private final MessageDigest md5 = MD5FileUtil.newMD5();
     private final ArrayDeque<CompletableFuture<RaftClientReply>> inFlight = new ArrayDeque<>();
     private long requested;
@@ -122,7 +122,7 @@ public final class SaveClient implements AutoCloseable {
     private int pos;
     private boolean checked;
 
-    PulledState(RaftPeerId target, PinInfo pin, LongConsumer progress) {
+    PulledState(RaftPeerId target, PinInfo pin, TransferProgress progress) {
       this.target = target;
       this.pin = pin;
       this.progress = progress;
@@ -174,7 +174,7 @@ public final class SaveClient implements AutoCloseable {
         md5.update(buf);
       }
       received += bytes.size();
-      progress.accept(received);
+      progress.update(received, pin.size());
       fillPipeline();
       return bytes;
     }

@@ -88,29 +88,6 @@ public final class FormatBenchmark {
         size / verify, compressed, peakHeap);
   }
 
-  /**
-   * Runs the benchmark from the command line: {@code FormatBenchmark [SIZE] [LEVEL] [DIR]}.
-   *
-   * @param args size (default 1GiB), gzip level (default 6), scratch directory (default the temp dir)
-   */
-  public static void main(String[] args) throws IOException {
-    long size = args.length > 0 ? Sizes.parse(args[0]) : 1L << 30;
-    int level = args.length > 1 ? Integer.parseInt(args[1]) : 6;
-    Path parent = Path.of(args.length > 2 ? args[2] : System.getProperty("java.io.tmpdir"));
-    Path scratch = Files.createTempDirectory(parent, "format-bench-");
-    try {
-      new FormatBenchmark(size, level, Runtime.getRuntime().availableProcessors(), scratch,
-          new PrintWriter(System.out, true)).run();
-    } finally {
-      try (var files = Files.list(scratch)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(scratch);
-    }
-  }
-
   /** The measured rates, in bytes of state per second, and the peak heap. */
   public record Result(double generate, double gzipWrite, double archiveWrite1, double archiveWriteN,
       double gunzip, double verify, long compressedBytes, long peakHeapBytes) {}

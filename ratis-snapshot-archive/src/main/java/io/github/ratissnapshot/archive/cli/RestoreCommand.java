@@ -1,0 +1,48 @@
+package io.github.ratissnapshot.archive.cli;
+
+import io.github.ratissnapshot.archive.ratis.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.RestoreClient;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ratis-snapshot restore}: replaces a running group's state with an archive's. */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+    description = {"Restore an archive into a running group (as consul snapshot restore).",
+        "The archive is verified here first, then sent through the group's log; every server verifies it "
+            + "again and the state is replaced on all of them at once, or on none. The group keeps its "
+            + "membership; application writes are refused while the restore runs."})
+final class RestoreCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  GroupOptions group = new GroupOptions();
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The archive to restore.")
+  Path file;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    if (!Files.isRegularFile(file)) {
+      throw new java.nio.file.NoSuchFileException(file.toString());
+    }
+    GroupConnection connection = group.connect();
+    RestoreClient.Result r;
+    try (RestoreClient client = RestoreClient.newBuilder(connection).build();
+        Progress progress = Progress.start("restoring", Files.size(file), spec.commandLine().getErr())) {
+      r = client.restore(file, (done, total) -> progress.set(done, total));
+    }
+    out.printf("Restored %s into group %s: archive %s is the state at log index %d (term %d)%n",
+        file, connection.group().getGroupId().getUuid(), r.archiveId(), r.commitIndex(), r.commitTerm());
+    out.flush();
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,120 @@
+package io.github.ratissnapshot.archive.cli;
+
+import io.github.ratissnapshot.archive.format.ArchiveReader;
+import io.github.ratissnapshot.archive.format.ArchiveSummary;
+import io.github.ratissnapshot.archive.format.ArchiveWriter;
+import io.github.ratissnapshot.archive.format.AtomicFile;
+import io.github.ratissnapshot.archive.ratis.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.SaveClient;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.Callable;
+import org.apache.ratis.protocol.RaftPeerId;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ratis-snapshot save}: an archive of a running group. Writes {@code FILE.part}, verifies it, then
+ * renames it to {@code FILE}: nothing is ever under {@code FILE} unless it is a verified archive.
+ */
+@Command(name = "save", mixinStandardHelpOptions = true,
+    description = {"Take an archive of a running group's state (as consul snapshot save).",
+        "A server takes a fresh snapshot; its file is pulled, archived and verified into FILE.part, "
+            + "which is renamed to FILE only when complete."})
+final class SaveCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  GroupOptions group = new GroupOptions();
+
+  @Option(names = "--server", paramLabel = "ID",
+      description = "The server to snapshot (default: the leader).")
+  String server;
+
+  @Option(names = "--force", description = "Replace FILE if it exists.")
+  boolean force;
+
+  @Option(names = "--level", paramLabel = "0-9", defaultValue = "6",
+      description = "gzip level (default: ${DEFAULT-VALUE}, as Consul).")
+  int level;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "Where the archive goes.")
+  Path file;
+
+  @Override
+  public Integer call() throws Exception {
+    if (level < 0 || level > 9) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--level must be 0 to 9, got " + level);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    GroupConnection connection = group.connect();
+    ArchiveWriter writer = ArchiveWriter.newBuilder().level(level).build();
+    try (AtomicFile target = AtomicFile.create(file, force);
+        CleanupOnExit cleanup = new CleanupOnExit(target);
+        SaveClient client = new SaveClient(connection)) {
+      ArchiveSummary saved;
+      try (Progress progress = Progress.start("saving", -1, err);
+          OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
+        saved = client.save(server == null ? null : RaftPeerId.valueOf(server), buffered, writer,
+            (done, total) -> progress.set(done, total));
+        buffered.flush();
+      }
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      try (Progress progress = Progress.start("verifying", Files.size(target.partPath()), err);
+          InputStream in = progress.count(new DigestInputStream(
+              new BufferedInputStream(Files.newInputStream(target.partPath()), 1 << 16), sha))) {
+        ArchiveSummary verified = ArchiveReader.defaults().verify(in);
+        if (!verified.entries().equals(saved.entries())) {
+          throw new java.io.IOException("the archive written to " + target.partPath()
+              + " does not read back as written");
+        }
+      }
+      long archiveBytes = Files.size(target.partPath());
+      target.commit();
+      out.printf("Saved %s: ID %s, Index %d, Term %d, Size %d (state sha256 %s); archive %d bytes, sha256 %s%n",
+          file, saved.meta().id(), saved.meta().index(), saved.meta().term(), saved.meta().size(),
+          saved.state().sha256Hex(), archiveBytes, HexFormat.of().formatHex(sha.digest()));
+      out.flush();
+      return ExitCode.OK;
+    }
+  }
+
+  /** Deletes the {@code .part} file if the JVM is stopped (Ctrl-C, SIGTERM) during the save. */
+  private static final class CleanupOnExit implements AutoCloseable {
+    private final Thread hook;
+
+    CleanupOnExit(AtomicFile target) {
+      this.hook = new Thread(() -> {
+        try {
+          target.close();
+        } catch (java.io.IOException ignored) {
+          // the next save of the same file replaces the leftover
+        }
+      }, "save-cleanup");
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    @Override
+    public void close() {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs anyway
+      }
+    }
+  }
+}

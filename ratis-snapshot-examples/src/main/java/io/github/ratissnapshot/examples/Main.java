@@ -1,0 +1,50 @@
+package io.github.ratissnapshot.examples;
+
+import io.github.ratissnapshot.archive.cli.RatisSnapshotCli;
+import io.github.ratissnapshot.examples.bench.BenchCommand;
+import io.github.ratissnapshot.examples.cluster.ClusterCommand;
+import io.github.ratissnapshot.examples.drill.DrillCommand;
+import io.github.ratissnapshot.examples.kv.KvCommand;
+import java.util.Arrays;
+import picocli.CommandLine;
+
+/**
+ * The runnable {@code ratis-snapshot} jar: the archive commands ({@code save}, {@code inspect},
+ * {@code verify}, {@code restore}, {@code seed}) plus the example cluster ({@code cluster}, {@code kv}),
+ * the disaster-recovery {@code drill} and the benchmarks ({@code bench}).
+ */
+public final class Main {
+  private Main() {}
+
+  /** Runs the command line and exits with its exit code. */
+  public static void main(String[] args) {
+    quietLogging(Arrays.asList(args).contains("--verbose"));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Returns the full command line, with its error handling; each call builds a new one. */
+  public static CommandLine commandLine() {
+    CommandLine cl = RatisSnapshotCli.newCommandLine(new RatisSnapshotCli());
+    cl.addSubcommand(new ClusterCommand());
+    cl.addSubcommand(new KvCommand());
+    cl.addSubcommand(new DrillCommand());
+    cl.addSubcommand(new BenchCommand());
+    RatisSnapshotCli.installHandlers(cl);
+    return cl;
+  }
+
+  /** gRPC's own java.util.logging logger, held so that its level sticks. */
+  private static final java.util.logging.Logger GRPC_LOG =
+      java.util.logging.Logger.getLogger("org.apache.ratis.thirdparty.io.grpc");
+
+  /** Ratis logs warnings in normal operation; an operator's terminal shows errors only unless --verbose. */
+  private static void quietLogging(boolean verbose) {
+    String key = "org.slf4j.simpleLogger.defaultLogLevel";
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, verbose ? "info" : "error");
+    }
+    if (!verbose) {
+      GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.github.ratissnapshot.examples.cluster;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ratis-snapshot cluster}: runs the example key-value cluster. */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+    description = "Run the example replicated key-value store over gRPC on loopback.",
+    subcommands = {ClusterCommand.Start.class, ClusterCommand.Node.class})
+public final class ClusterCommand {
+  /** {@code cluster start}: every node in this process. */
+  @Command(name = "start", mixinStandardHelpOptions = true,
+      description = "Start every node of a cluster in this process; stop with Ctrl-C. A node whose storage "
+          + "exists recovers it (a restart, or storage prepared by seed).")
+  static final class Start implements java.util.concurrent.Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--nodes", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--base-port", defaultValue = "9001",
+        description = "Port of n1; n2 takes the next one, and so on (default: ${DEFAULT-VALUE}).")
+    int basePort;
+
+    @Option(names = "--dir", required = true, description = "Storage root; node nX stores in DIR/nX.")
+    Path dir;
+
+    @Option(names = "--group", paramLabel = "UUID", description = "Group id (default: the example's).")
+    UUID group;
+
+    @Override
+    public Integer call() throws Exception {
+      if (nodes < 1 || basePort < 1 || basePort + nodes - 1 > 65535) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--nodes and --base-port must give ports 1-65535");
+      }
+      RaftGroup g = ExampleCluster.group(group == null ? ExampleCluster.DEFAULT_GROUP : group, nodes, basePort);
+      ExampleCluster c = ExampleCluster.start(g, dir, io.github.ratissnapshot.examples.kv.KvStateMachine::new,
+          p -> { });
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("Cluster of %d nodes running, group %s%n--peers %s%n", nodes, g.getGroupId().getUuid(),
+          c.peersArgument());
+      out.flush();
+      runUntilStopped(c);
+      return 0;
+    }
+  }
+
+  /** {@code cluster node}: one node of a multi-process cluster. */
+  @Command(name = "node", mixinStandardHelpOptions = true,
+      description = "Run one node of a cluster in this process; stop with Ctrl-C or a signal.")
+  static final class Node implements java.util.concurrent.Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--id", required = true, description = "This node's id.")
+    String id;
+
+    @Option(names = "--peers", required = true, paramLabel = "ID=HOST:PORT[,...]",
+        converter = io.github.ratissnapshot.archive.cli.PeerList.class, description = "Every node of the group.")
+    List<RaftPeer> peers;
+
+    @Option(names = "--dir", required = true, description = "This node's storage root.")
+    Path dir;
+
+    @Option(names = "--group", paramLabel = "UUID", description = "Group id (default: the example's).")
+    UUID group;
+
+    @Override
+    public Integer call() throws Exception {
+      RaftGroup g = RaftGroup.valueOf(RaftGroupId.valueOf(group == null ? ExampleCluster.DEFAULT_GROUP : group), peers);
+      if (g.getPeer(RaftPeerId.valueOf(id)) == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--id " + id + " is not one of --peers");
+      }
+      ExampleNode node = ExampleNode.startKv(RaftPeerId.valueOf(id), g, dir);
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("Node %s of group %s running at %s%n", id, g.getGroupId().getUuid(),
+          g.getPeer(RaftPeerId.valueOf(id)).getAddress());
+      out.flush();
+      runUntilStopped(node);
+      return 0;
+    }
+  }
+
+  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), and stops {@code servers} on the way out. */
+  static void runUntilStopped(AutoCloseable servers) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        servers.close();
+      } catch (Exception e) {
+        System.err.println("ratis-snapshot cluster: failed to stop cleanly: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "cluster-stop"));
+    stopped.await();
+  }
+}

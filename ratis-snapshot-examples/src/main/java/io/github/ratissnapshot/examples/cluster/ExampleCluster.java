@@ -1,0 +1,152 @@
+package io.github.ratissnapshot.examples.cluster;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.statemachine.StateMachine;
+
+/**
+ * Several {@link ExampleNode}s of one group in this process, on loopback: {@code <dir>/<id>} for each.
+ * For demos, the drill and benchmarks; a cluster of separate processes is started node by node with
+ * {@code ratis-snapshot cluster node}. The caller closes it.
+ */
+public final class ExampleCluster implements AutoCloseable {
+  /** The group id the example cluster uses unless told otherwise. */
+  public static final UUID DEFAULT_GROUP = UUID.fromString("3f1a6c52-7a0b-4d61-9b2e-5a4e0c7d8e91");
+
+  private final RaftGroup group;
+  private final Path dir;
+  private final Supplier<StateMachine> stateMachine;
+  private final java.util.function.Consumer<RaftProperties> tuning;
+  private final Map<RaftPeerId, ExampleNode> nodes = new LinkedHashMap<>();
+
+  private ExampleCluster(RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
+      java.util.function.Consumer<RaftProperties> tuning) {
+    this.group = group;
+    this.dir = dir;
+    this.stateMachine = stateMachine;
+    this.tuning = tuning;
+  }
+
+  /**
+   * Defines a group of {@code n} nodes {@code n1..nN} on loopback ports {@code basePort..basePort+n-1}
+   * (or free ports when {@code basePort} is 0).
+   */
+  public static RaftGroup group(UUID groupId, int n, int basePort) throws IOException {
+    List<RaftPeer> peers = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      int port = basePort == 0 ? freePort() : basePort + i - 1;
+      peers.add(RaftPeer.newBuilder().setId("n" + i).setAddress("127.0.0.1:" + port).build());
+    }
+    return RaftGroup.valueOf(RaftGroupId.valueOf(groupId), peers);
+  }
+
+  /** Starts every node of {@code group} under {@code dir}. */
+  public static ExampleCluster start(RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
+      java.util.function.Consumer<RaftProperties> tuning) throws IOException {
+    ExampleCluster c = new ExampleCluster(group, dir, stateMachine, tuning);
+    try {
+      for (RaftPeer p : group.getPeers()) {
+        c.startNode(p.getId());
+      }
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /** Starts (or restarts) one node. */
+  public ExampleNode startNode(RaftPeerId id) throws IOException {
+    ExampleNode node = ExampleNode.start(id, group, dir.resolve(id.toString()), stateMachine, tuning, null);
+    nodes.put(id, node);
+    return node;
+  }
+
+  /** Stops one node; its storage stays. */
+  public void stopNode(RaftPeerId id) throws IOException {
+    ExampleNode node = nodes.remove(id);
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  /** Returns the group. */
+  public RaftGroup group() {
+    return group;
+  }
+
+  /** Returns the peers as {@code id=address,...}, the form {@code --peers} takes. */
+  public String peersArgument() {
+    return group.getPeers().stream().map(p -> p.getId() + "=" + p.getAddress()).collect(Collectors.joining(","));
+  }
+
+  /** Returns a running node. */
+  public ExampleNode node(RaftPeerId id) {
+    return nodes.get(id);
+  }
+
+  /** Returns the ids of the running nodes. */
+  public List<RaftPeerId> runningIds() {
+    return new ArrayList<>(nodes.keySet());
+  }
+
+  /** Waits until a leader is ready, and returns its division. */
+  public RaftServer.Division awaitLeader(Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (ExampleNode n : nodes.values()) {
+        RaftServer.Division d = n.division();
+        if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
+          return d;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new IOException("no leader elected within " + timeout);
+  }
+
+  /** Returns a new client of the group; the caller closes it. */
+  public RaftClient newClient() {
+    return RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties()).build();
+  }
+
+  /** Stops every node. */
+  @Override
+  public void close() throws IOException {
+    IOException first = null;
+    for (ExampleNode n : nodes.values()) {
+      try {
+        n.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    nodes.clear();
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /** Returns a free loopback port. */
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.github.ratissnapshot.examples.cluster;
+
+import io.github.ratissnapshot.examples.kv.KvStateMachine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+
+/**
+ * One server of the example cluster: a Ratis server over gRPC on its peer address, storing under
+ * {@code <dir>}, running a state machine (by default {@link KvStateMachine}). A node whose group directory
+ * already exists starts with RECOVER (after a restart, or on seeded storage); otherwise it formats.
+ *
+ * <p>The caller closes it.
+ */
+public final class ExampleNode implements AutoCloseable {
+  private final RaftServer server;
+  private final RaftGroup group;
+
+  private ExampleNode(RaftServer server, RaftGroup group) {
+    this.server = server;
+    this.group = group;
+  }
+
+  /**
+   * Starts a node.
+   *
+   * @param id the node's id in {@code group}
+   * @param group the group and its peers
+   * @param dir the node's storage root
+   * @param stateMachine makes the node's state machine
+   * @param tuning extra server properties (may be a no-op)
+   * @param parameters RPC parameters such as TLS, or null
+   * @return the running node
+   * @throws IOException if the server cannot start (port in use, storage locked)
+   */
+  public static ExampleNode start(RaftPeerId id, RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
+      java.util.function.Consumer<RaftProperties> tuning, Parameters parameters) throws IOException {
+    RaftPeer peer = group.getPeer(id);
+    if (peer == null) {
+      throw new IllegalArgumentException("node " + id + " is not a peer of " + group);
+    }
+    Files.createDirectories(dir);
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(dir.toFile()));
+    GrpcConfigKeys.Server.setPort(p, port(peer.getAddress()));
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 100_000);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    tuning.accept(p);
+    boolean existing = Files.isDirectory(dir.resolve(group.getGroupId().getUuid().toString()));
+    RaftServer.Builder b = RaftServer.newBuilder().setServerId(id).setGroup(group).setProperties(p)
+        .setStateMachine(stateMachine.get())
+        .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT);
+    if (parameters != null) {
+      b.setParameters(parameters);
+    }
+    RaftServer server = b.build();
+    server.start();
+    return new ExampleNode(server, group);
+  }
+
+  /** Starts a key-value node with the default settings. */
+  public static ExampleNode startKv(RaftPeerId id, RaftGroup group, Path dir) throws IOException {
+    return start(id, group, dir, KvStateMachine::new, p -> { }, null);
+  }
+
+  /** Returns the server. */
+  public RaftServer server() {
+    return server;
+  }
+
+  /** Returns this node's division of the group. */
+  public RaftServer.Division division() throws IOException {
+    return server.getDivision(group.getGroupId());
+  }
+
+  /** Returns the port of a {@code host:port} address. */
+  static int port(String address) {
+    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+  }
+
+  /** Stops the server. */
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}

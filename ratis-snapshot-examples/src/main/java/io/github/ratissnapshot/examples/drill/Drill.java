@@ -1,0 +1,298 @@
+package io.github.ratissnapshot.examples.drill;
+
+import io.github.ratissnapshot.archive.cli.Sizes;
+import io.github.ratissnapshot.examples.Main;
+import io.github.ratissnapshot.examples.ScratchDirectory;
+import io.github.ratissnapshot.examples.cluster.ExampleCluster;
+import io.github.ratissnapshot.examples.kv.KvClient;
+import io.github.ratissnapshot.examples.kv.KvCommand;
+import io.github.ratissnapshot.examples.kv.KvStateMachine;
+import io.github.ratissnapshot.examples.kv.KvStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import picocli.CommandLine;
+
+/**
+ * The disaster-recovery drill: everything an operator would do after losing a cluster, end to end, on a
+ * real 3-node cluster in this process. Start a cluster, load data, save an archive and verify it with the
+ * {@code ratis-snapshot} commands, destroy the cluster, seed a new one (new group id, new ports) from the
+ * archive, check every key on every node, change the data, restore the archive online, check again.
+ */
+public final class Drill {
+  private static final int NODES = 3;
+  private static final int BATCH = 1000;
+
+  /** What to run. */
+  public record Options(long keys, int valueSize, Path dir, Path keepArchive) {}
+
+  private final Options options;
+  private final DrillReport report;
+  private final PrintWriter out;
+
+  /** Prepares a drill that reports to {@code out}. */
+  public Drill(Options options, PrintWriter out) {
+    this.options = options;
+    this.out = out;
+    this.report = new DrillReport(out);
+  }
+
+  /** Runs every step; returns true when every check passed. */
+  public boolean run() throws Exception {
+    try (ScratchDirectory scratch = options.dir() != null ? ScratchDirectory.keep(options.dir())
+        : ScratchDirectory.create(null, "ratis-snapshot-drill-")) {
+      return run(scratch.path());
+    }
+  }
+
+  private boolean run(Path work) throws Exception {
+    Path archive = work.resolve("drill.snap");
+    out.printf("Disaster-recovery drill: %d keys of %d bytes, %d-node clusters on loopback, work dir %s%n%n",
+        options.keys(), options.valueSize(), NODES, work);
+    try {
+      KvStore.Digest expected = expectedDigest();
+      RaftGroup a = ExampleCluster.group(UUID.randomUUID(), NODES, 0);
+      try (ExampleCluster cluster = step("start cluster A (" + NODES + " nodes)",
+          () -> started(a, work.resolve("a")), c -> "group " + a.getGroupId().getUuid())) {
+        step("load " + options.keys() + " keys", () -> load(cluster), d -> d.count() + " keys, sha256 "
+            + abbreviate(d.sha256()));
+        check("cluster A holds the loaded keys", () -> digestsOf(cluster), expected);
+        cli("save an archive (ratis-snapshot save)", saved -> describeArchive(archive), "save",
+            "--peers", cluster.peersArgument(), "--group", a.getGroupId().getUuid().toString(), archive.toString());
+      }
+      cli("verify the archive (ratis-snapshot verify)", verified -> "valid", "verify", archive.toString());
+      cli("inspect the archive (ratis-snapshot inspect)", Drill::describeInspect, "inspect", "--format", "json",
+          archive.toString());
+      step("destroy cluster A", () -> {
+        ScratchDirectory.deleteTree(work.resolve("a"));
+        return Files.exists(work.resolve("a"));
+      }, gone -> "storage deleted");
+
+      RaftGroup b = ExampleCluster.group(UUID.randomUUID(), NODES, 0);
+      String peersB = peersArgument(b);
+      for (RaftPeer p : b.getPeers()) {
+        cli("seed " + p.getId() + " of cluster B (ratis-snapshot seed)", seeded -> "storage prepared", "seed",
+            "--storage-dir", work.resolve("b").resolve(p.getId().toString()).toString(),
+            "--peer", p.getId().toString(), "--peers", peersB, "--group", b.getGroupId().getUuid().toString(),
+            archive.toString());
+      }
+      try (ExampleCluster cluster = step("start cluster B on the seeded storage",
+          () -> started(b, work.resolve("b")), c -> "group " + b.getGroupId().getUuid())) {
+        check("every node of B holds every key", () -> digestsOf(cluster), expected);
+        step("change cluster B (put, overwrite, delete)", () -> mutate(cluster), d -> "now " + d.count()
+            + " keys, sha256 " + abbreviate(d.sha256()));
+        cli("restore the archive online (ratis-snapshot restore)", restored -> "committed", "restore", "--peers", peersB,
+            "--group", b.getGroupId().getUuid().toString(), archive.toString());
+        check("every node of B is back to the archive's keys", () -> digestsOf(cluster), expected);
+        step("cluster B takes writes after the restore", () -> {
+          try (RaftClient c = cluster.newClient()) {
+            return new KvClient(c).put("drill/after-restore", "ok");
+          }
+        }, previous -> "write accepted");
+      }
+      if (options.keepArchive() != null) {
+        Files.copy(archive, options.keepArchive(), StandardCopyOption.REPLACE_EXISTING);
+        out.printf("%nArchive kept at %s%n", options.keepArchive());
+      }
+    } catch (StepFailed e) {
+      // reported already
+    }
+    out.printf("%n%s: %d steps in %.1f s; archive %s%n", report.passed() ? "DRILL PASSED" : "DRILL FAILED",
+        report.count(), report.totalSeconds(), Files.exists(archive) ? Sizes.format(Files.size(archive))
+            : options.keepArchive() != null && Files.exists(options.keepArchive())
+            ? Sizes.format(Files.size(options.keepArchive())) : "removed");
+    out.flush();
+    return report.passed();
+  }
+
+  private ExampleCluster started(RaftGroup group, Path dir) throws Exception {
+    ExampleCluster c = ExampleCluster.start(group, dir, KvStateMachine::new, p -> { });
+    try {
+      c.awaitLeader(Duration.ofSeconds(30));
+      return c;
+    } catch (IOException | InterruptedException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private KvStore.Digest expectedDigest() {
+    KvStore reference = new KvStore();
+    for (long i = 0; i < options.keys(); i += BATCH) {
+      KvCommand.generated("drill/", i, Math.min(BATCH, options.keys() - i), options.valueSize())
+          .forEach(reference::put);
+    }
+    return reference.digest();
+  }
+
+  private KvStore.Digest load(ExampleCluster cluster) throws IOException {
+    try (RaftClient c = cluster.newClient()) {
+      KvClient kv = new KvClient(c);
+      for (long i = 0; i < options.keys(); i += BATCH) {
+        kv.putBatch(KvCommand.generated("drill/", i, Math.min(BATCH, options.keys() - i), options.valueSize()));
+      }
+      return kv.digest();
+    }
+  }
+
+  private KvStore.Digest mutate(ExampleCluster cluster) throws IOException {
+    try (RaftClient c = cluster.newClient()) {
+      KvClient kv = new KvClient(c);
+      java.util.Map<String, String> changes = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < 100; i++) {
+        changes.put("drill/new-" + i, "added after the save");
+        changes.put(String.format("drill/%010d", i), "overwritten after the save");
+      }
+      kv.putBatch(changes);
+      for (long i = Math.max(0, options.keys() - 10); i < options.keys(); i++) {
+        kv.delete(String.format("drill/%010d", i));
+      }
+      return kv.digest();
+    }
+  }
+
+  /** The digest each node reports, polled until they agree (followers apply slightly later). */
+  private List<KvStore.Digest> digestsOf(ExampleCluster cluster) throws Exception {
+    List<KvStore.Digest> digests = new ArrayList<>();
+    try (RaftClient c = cluster.newClient()) {
+      KvClient kv = new KvClient(c);
+      for (RaftPeerId id : cluster.runningIds()) {
+        digests.add(kv.digestOf(id));
+      }
+    }
+    return digests;
+  }
+
+  private void check(String name, CheckedSupplier<List<KvStore.Digest>> digests, KvStore.Digest expected)
+      throws StepFailed {
+    long start = System.nanoTime();
+    long deadline = start + Duration.ofSeconds(30).toNanos();
+    List<KvStore.Digest> last = List.of();
+    String error = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        last = digests.get();
+        error = null;
+        if (last.stream().allMatch(expected::equals)) {
+          report.add(new DrillReport.Step(name, seconds(start), true, last.size() + " nodes x " + expected.count()
+              + " keys, sha256 " + abbreviate(expected.sha256())));
+          return;
+        }
+      } catch (Exception e) {
+        error = e.toString();
+      }
+      sleep(200);
+    }
+    report.add(new DrillReport.Step(name, seconds(start), false, error != null ? error
+        : "expected " + expected + ", nodes report " + last));
+    throw new StepFailed();
+  }
+
+  private void cli(String name, java.util.function.Function<String, String> detail, String... args)
+      throws StepFailed {
+    long start = System.nanoTime();
+    StringWriter captured = new StringWriter();
+    StringWriter errors = new StringWriter();
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(captured, true));
+    cl.setErr(new PrintWriter(errors, true));
+    int code = cl.execute(args);
+    String text = code == 0 ? detail(detail, captured.toString()) : "exit " + code + ": " + firstLine(errors.toString());
+    report.add(new DrillReport.Step(name, seconds(start), code == 0, text));
+    if (code != 0) {
+      throw new StepFailed();
+    }
+  }
+
+  private <T> T step(String name, CheckedSupplier<T> action, java.util.function.Function<T, String> detail)
+      throws StepFailed {
+    long start = System.nanoTime();
+    try {
+      T result = action.get();
+      report.add(new DrillReport.Step(name, seconds(start), true, detail.apply(result)));
+      return result;
+    } catch (Exception e) {
+      report.add(new DrillReport.Step(name, seconds(start), false, e.toString()));
+      throw new StepFailed();
+    }
+  }
+
+  @FunctionalInterface
+  private interface CheckedSupplier<T> {
+    T get() throws Exception;
+  }
+
+  /** A step failed and was reported; the drill stops. */
+  private static final class StepFailed extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    StepFailed() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static String peersArgument(RaftGroup g) {
+    return g.getPeers().stream().map(p -> p.getId() + "=" + p.getAddress())
+        .collect(java.util.stream.Collectors.joining(","));
+  }
+
+  private static String detail(java.util.function.Function<String, String> f, String output) {
+    try {
+      return f.apply(output);
+    } catch (RuntimeException e) {
+      return firstLine(output);
+    }
+  }
+
+  private static String describeArchive(Path archive) {
+    try {
+      return "archive " + Sizes.format(Files.size(archive));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String describeInspect(String json) {
+    try {
+      var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+      return "Index " + node.get("Index") + ", Term " + node.get("Term") + ", state "
+          + Sizes.format(node.get("Size").asLong()) + ", " + node.get("Servers").size() + " servers";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String firstLine(String s) {
+    String t = s.strip();
+    int nl = t.indexOf('\n');
+    String line = nl < 0 ? t : t.substring(0, nl);
+    return line.length() > 160 ? line.substring(0, 157) + "..." : line;
+  }
+
+  private static String abbreviate(String sha) {
+    return sha.substring(0, 16) + "...";
+  }
+
+  private static double seconds(long start) {
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
