@@ -29,6 +29,7 @@ public final class GroupOptions {
       description = "How long one request (a snapshot, a restore commit) may take (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @picocli.CommandLine.Mixin
   TlsOptions tls = new TlsOptions();
 
   /** Creates the options; picocli fills them. */

@@ -75,7 +75,11 @@ public final class RatisSnapshotCli {
 
   /** Returns the exit code for a failure. */
   static int exitCodeOf(Throwable t) {
-    return root(t) instanceof ArchiveException ? ExitCode.INVALID_ARCHIVE : ExitCode.FAILURE;
+    Throwable r = root(t);
+    if (r instanceof ArchiveException) {
+      return ExitCode.INVALID_ARCHIVE;
+    }
+    return r instanceof IllegalArgumentException ? ExitCode.USAGE : ExitCode.FAILURE;
   }
 
   /** Returns one line describing a failure, for a person. */

@@ -41,6 +41,9 @@ public final class ClusterCommand {
     @Option(names = "--group", paramLabel = "UUID", description = "Group id (default: the example's).")
     UUID group;
 
+    @picocli.CommandLine.Mixin
+    io.github.ratissnapshot.archive.cli.TlsOptions tls = new io.github.ratissnapshot.archive.cli.TlsOptions();
+
     @Override
     public Integer call() throws Exception {
       if (nodes < 1 || basePort < 1 || basePort + nodes - 1 > 65535) {
@@ -48,7 +51,7 @@ public final class ClusterCommand {
       }
       RaftGroup g = ExampleCluster.group(group == null ? ExampleCluster.DEFAULT_GROUP : group, nodes, basePort);
       ExampleCluster c = ExampleCluster.start(g, dir, io.github.ratissnapshot.examples.kv.KvStateMachine::new,
-          p -> { });
+          p -> { }, tls.parameters());
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Cluster of %d nodes running, group %s%n--peers %s%n", nodes, g.getGroupId().getUuid(),
           c.peersArgument());
@@ -78,13 +81,16 @@ public final class ClusterCommand {
     @Option(names = "--group", paramLabel = "UUID", description = "Group id (default: the example's).")
     UUID group;
 
+    @picocli.CommandLine.Mixin
+    io.github.ratissnapshot.archive.cli.TlsOptions tls = new io.github.ratissnapshot.archive.cli.TlsOptions();
+
     @Override
     public Integer call() throws Exception {
       RaftGroup g = RaftGroup.valueOf(RaftGroupId.valueOf(group == null ? ExampleCluster.DEFAULT_GROUP : group), peers);
       if (g.getPeer(RaftPeerId.valueOf(id)) == null) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--id " + id + " is not one of --peers");
       }
-      ExampleNode node = ExampleNode.startKv(RaftPeerId.valueOf(id), g, dir);
+      ExampleNode node = ExampleNode.startKv(RaftPeerId.valueOf(id), g, dir, tls.parameters());
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Node %s of group %s running at %s%n", id, g.getGroupId().getUuid(),
           g.getPeer(RaftPeerId.valueOf(id)).getAddress());

@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -33,14 +34,16 @@ public final class ExampleCluster implements AutoCloseable {
   private final Path dir;
   private final Supplier<StateMachine> stateMachine;
   private final java.util.function.Consumer<RaftProperties> tuning;
+  private final Parameters parameters;
   private final Map<RaftPeerId, ExampleNode> nodes = new LinkedHashMap<>();
 
   private ExampleCluster(RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
-      java.util.function.Consumer<RaftProperties> tuning) {
+      java.util.function.Consumer<RaftProperties> tuning, Parameters parameters) {
     this.group = group;
     this.dir = dir;
     this.stateMachine = stateMachine;
     this.tuning = tuning;
+    this.parameters = parameters;
   }
 
   /**
@@ -56,10 +59,16 @@ public final class ExampleCluster implements AutoCloseable {
     return RaftGroup.valueOf(RaftGroupId.valueOf(groupId), peers);
   }
 
-  /** Starts every node of {@code group} under {@code dir}. */
+  /** Starts every node of {@code group} under {@code dir}, in plaintext. */
   public static ExampleCluster start(RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
       java.util.function.Consumer<RaftProperties> tuning) throws IOException {
-    ExampleCluster c = new ExampleCluster(group, dir, stateMachine, tuning);
+    return start(group, dir, stateMachine, tuning, null);
+  }
+
+  /** Starts every node of {@code group} under {@code dir}, with RPC parameters such as mutual TLS (or null). */
+  public static ExampleCluster start(RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
+      java.util.function.Consumer<RaftProperties> tuning, Parameters parameters) throws IOException {
+    ExampleCluster c = new ExampleCluster(group, dir, stateMachine, tuning, parameters);
     try {
       for (RaftPeer p : group.getPeers()) {
         c.startNode(p.getId());
@@ -73,7 +82,7 @@ public final class ExampleCluster implements AutoCloseable {
 
   /** Starts (or restarts) one node. */
   public ExampleNode startNode(RaftPeerId id) throws IOException {
-    ExampleNode node = ExampleNode.start(id, group, dir.resolve(id.toString()), stateMachine, tuning, null);
+    ExampleNode node = ExampleNode.start(id, group, dir.resolve(id.toString()), stateMachine, tuning, parameters);
     nodes.put(id, node);
     return node;
   }
@@ -121,9 +130,13 @@ public final class ExampleCluster implements AutoCloseable {
     throw new IOException("no leader elected within " + timeout);
   }
 
-  /** Returns a new client of the group; the caller closes it. */
+  /** Returns a new client of the group, with the cluster's RPC parameters; the caller closes it. */
   public RaftClient newClient() {
-    return RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties()).build();
+    RaftClient.Builder b = RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties());
+    if (parameters != null) {
+      b.setParameters(parameters);
+    }
+    return b.build();
   }
 
   /** Stops every node. */

@@ -71,9 +71,10 @@ public final class ExampleNode implements AutoCloseable {
     return new ExampleNode(server, group);
   }
 
-  /** Starts a key-value node with the default settings. */
-  public static ExampleNode startKv(RaftPeerId id, RaftGroup group, Path dir) throws IOException {
-    return start(id, group, dir, KvStateMachine::new, p -> { }, null);
+  /** Starts a key-value node with the default settings and the given RPC parameters (or null). */
+  public static ExampleNode startKv(RaftPeerId id, RaftGroup group, Path dir, Parameters parameters)
+      throws IOException {
+    return start(id, group, dir, KvStateMachine::new, p -> { }, parameters);
   }
 
   /** Returns the server. */
