@@ -40,6 +40,9 @@ final class ArchiveProtocol {
   static final byte RELEASE = 18;
   static final byte STATUS = 19;
 
+  /** The id an {@code ABORT} names to abort whatever restore is open. */
+  static final UUID ANY_RESTORE = new UUID(0, 0);
+
   /** Reply status codes. */
   static final byte OK = 0;
   static final byte FAILED = 1;

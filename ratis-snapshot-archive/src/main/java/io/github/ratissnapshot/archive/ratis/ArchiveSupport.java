@@ -221,7 +221,9 @@ public final class ArchiveSupport implements AutoCloseable {
     }
     PendingState p = pending;
     pending = null;
-    if (p != null && p.at().equals(target)) {
+    if (p != null && target.getIndex() >= p.at().getIndex()) {
+      // No application entry was applied since COMMIT (that would have discarded it): the restored file
+      // is the state at target too, whatever configuration or metadata entries came in between.
       snapshots.publish(p.file(), target, p.md5());
     } else {
       if (p != null) {
@@ -247,8 +249,11 @@ public final class ArchiveSupport implements AutoCloseable {
     ByteString data = entry.getStateMachineLogEntry().getLogData();
     if (!ArchiveProtocol.isArchiveMessage(data)) {
       RestoreSession open = restore;
-      return open == null ? Optional.empty()
-          : Optional.of(CompletableFuture.failedFuture(new RestoreInProgressException(open.id())));
+      if (open != null) {
+        return Optional.of(CompletableFuture.failedFuture(new RestoreInProgressException(open.id())));
+      }
+      discardPending(); // the application's state is about to change
+      return Optional.empty();
     }
     Message reply;
     try {
@@ -405,10 +410,12 @@ public final class ArchiveSupport implements AutoCloseable {
 
   private Message abort(Abort a) {
     RestoreSession open = restore;
-    if (open != null && open.id().equals(a.id())) {
-      endRestore("the client aborted it");
+    boolean any = ArchiveProtocol.ANY_RESTORE.equals(a.id());
+    if (open != null && (any || open.id().equals(a.id()))) {
+      endRestore(any ? "an operator aborted the open restore" : "the client aborted it");
+      return ArchiveProtocol.ok(out -> out.writeUTF(open.id().toString()));
     }
-    return ArchiveProtocol.ok(out -> { });
+    return ArchiveProtocol.ok(out -> out.writeUTF(""));
   }
 
   private ArchiveProtocol.RestoreStatus status(UUID id) {

@@ -59,6 +59,8 @@ public final class RestoreClient implements AutoCloseable {
   private final int chunkSize;
   private final int inFlight;
   private final Duration prepareTimeout;
+  /** The restore this client is sending and has not committed yet, for {@link #abortInFlight()}. */
+  private volatile UUID inFlightRestore;
 
   /** The outcome of a restore. */
   public record Result(UUID restoreId, String archiveId, long commitTerm, long commitIndex) {}
@@ -121,6 +123,36 @@ public final class RestoreClient implements AutoCloseable {
     return stream(archive, archiveBytes, new byte[0], progress);
   }
 
+  /**
+   * Aborts whatever restore is open in the group, for example one whose client died before it could
+   * commit or abort (the group refuses application writes until it ends). Every replica keeps its state.
+   *
+   * @return the id of the restore aborted, or empty if none was open
+   * @throws IOException if the group cannot be reached
+   */
+  public java.util.Optional<UUID> abortOpenRestore() throws IOException {
+    ByteString reply;
+    try {
+      reply = client.io().send(ArchiveProtocol.abort(ArchiveProtocol.ANY_RESTORE)).getMessage().getContent();
+    } catch (IOException | RuntimeException e) {
+      throw connection.unreachable("abort the open restore", e);
+    }
+    String id = ArchiveProtocol.body(reply).readUTF();
+    return id.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(UUID.fromString(id));
+  }
+
+  /**
+   * Aborts the restore this client is sending, if it has not sent {@code COMMIT} yet; for a process that is
+   * being stopped (a shutdown hook), so that the group does not stay in restore. Safe from any thread.
+   */
+  public void abortInFlight() {
+    UUID id = inFlightRestore;
+    if (id != null) {
+      inFlightRestore = null;
+      abortQuietly(id);
+    }
+  }
+
   /** Closes the underlying Ratis clients. */
   @Override
   public void close() throws IOException {
@@ -134,16 +166,19 @@ public final class RestoreClient implements AutoCloseable {
   private Result stream(InputStream archive, long archiveBytes, byte[] metaJson, TransferProgress progress)
       throws IOException {
     UUID id = UUID.randomUUID();
-    write(ArchiveProtocol.begin(id, archiveBytes, metaJson), "begin restore " + id);
+    inFlightRestore = id;
     boolean committing = false;
     try {
+      write(ArchiveProtocol.begin(id, archiveBytes, metaJson), "begin restore " + id);
       MessageDigest sha = sha256();
       long chunks = sendChunks(id, new DigestInputStream(archive, sha), archiveBytes, progress);
       prepare(id);
       committing = true;
+      inFlightRestore = null;
       return commit(id, chunks, sha.digest());
     } finally {
-      if (!committing) {
+      if (!committing && inFlightRestore != null) {
+        inFlightRestore = null;
         abortQuietly(id);
       }
     }
