@@ -20,6 +20,8 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         case 'h' -> Duration.ofHours(n);
         default -> throw new NumberFormatException();
       }, value);
+    } catch (CommandLine.TypeConversionException e) {
+      throw e; // "must be positive" from positive(), not to be reported as "not a duration"
     } catch (RuntimeException e) {
       throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 30s, 10m, 1h)");
     }

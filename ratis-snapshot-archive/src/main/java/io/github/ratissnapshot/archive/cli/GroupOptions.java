@@ -82,10 +82,20 @@ public final class GroupOptions {
         } catch (AmbiguousGroupException e) {
           throw e;
         } catch (IOException | RuntimeException e) {
-          last = probe.unreachable("list the groups", e);
+          last = listFailed(probe, e);
         }
       }
     }
     throw last != null ? last : new IOException("no peers given");
+  }
+
+  /** As {@link GroupConnection#unreachable}, without naming the probe's made-up group id. */
+  private static IOException listFailed(GroupConnection probe, Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return new IOException("failed to list the groups of the servers at " + probe.describePeers() + ": "
+        + (root.getMessage() == null ? root.toString() : root.getMessage()), cause);
   }
 }

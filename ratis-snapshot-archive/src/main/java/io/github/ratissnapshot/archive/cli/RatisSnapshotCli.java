@@ -82,14 +82,22 @@ public final class RatisSnapshotCli {
     return r instanceof IllegalArgumentException ? ExitCode.USAGE : ExitCode.FAILURE;
   }
 
-  /** Returns one line describing a failure, for a person. */
-  static String describe(Throwable t) {
+  /**
+   * Returns one line describing a failure, for a person.
+   *
+   * @param t the failure
+   * @param canForce whether the command has a {@code --force} option to suggest for an existing file
+   */
+  static String describe(Throwable t, boolean canForce) {
     Throwable r = root(t);
     if (r instanceof NoSuchFileException e) {
       return "no such file: " + e.getFile();
     }
     if (r instanceof FileAlreadyExistsException e) {
-      return e.getFile() + " already exists (use --force to replace it)";
+      if (canForce) {
+        return e.getFile() + " already exists (use --force to replace it)";
+      }
+      return e.getFile() + (e.getReason() == null ? " already exists" : ": " + e.getReason());
     }
     if (r instanceof AccessDeniedException e) {
       return "permission denied: " + e.getFile();
@@ -119,9 +127,9 @@ public final class RatisSnapshotCli {
   private static int usageError(CommandLine.ParameterException e, String[] args) {
     CommandLine cl = e.getCommandLine();
     PrintWriter err = cl.getErr();
-    err.println(cl.getCommandName().equals("ratis-snapshot") ? "ratis-snapshot: " + e.getMessage()
-        : "ratis-snapshot " + cl.getCommandName() + ": " + e.getMessage());
-    err.println("Try 'ratis-snapshot" + (cl.getParent() == null ? "" : " " + cl.getCommandName()) + " --help'.");
+    String name = cl.getCommandSpec().qualifiedName(); // "ratis-snapshot kv put" for nested subcommands
+    err.println(name + ": " + e.getMessage());
+    err.println("Try '" + name + " --help'.");
     err.flush();
     return ExitCode.USAGE;
   }
@@ -130,7 +138,8 @@ public final class RatisSnapshotCli {
     PrintWriter err = cl.getErr();
     boolean verbose = parsed.hasMatchedOption("--verbose")
         || (parsed.subcommand() != null && hasVerbose(parsed));
-    err.println("ratis-snapshot " + cl.getCommandName() + ": " + describe(e));
+    err.println(cl.getCommandSpec().qualifiedName() + ": "
+        + describe(e, cl.getCommandSpec().findOption("--force") != null));
     if (verbose) {
       e.printStackTrace(err);
     }

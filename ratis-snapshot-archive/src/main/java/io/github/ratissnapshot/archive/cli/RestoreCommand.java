@@ -25,12 +25,30 @@ final class RestoreCommand implements Callable<Integer> {
   @Mixin
   GroupOptions group = new GroupOptions();
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive to restore.")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The archive to restore.")
   Path file;
+
+  @picocli.CommandLine.Option(names = "--abort",
+      description = "Instead of restoring, abort whatever restore is open in the group (one whose client died "
+          + "before it finished); every server keeps its state.")
+  boolean abort;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (abort == (file != null)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          abort ? "--abort takes no FILE" : "Missing required parameter: 'FILE'");
+    }
+    if (abort) {
+      GroupConnection connection = group.connect();
+      try (RestoreClient client = RestoreClient.newBuilder(connection).build()) {
+        out.println(client.abortOpenRestore().map(id -> "Aborted restore " + id)
+            .orElse("No restore was open in group " + connection.group().getGroupId().getUuid()));
+      }
+      out.flush();
+      return ExitCode.OK;
+    }
     if (!Files.isRegularFile(file)) {
       throw new java.nio.file.NoSuchFileException(file.toString());
     }
@@ -38,7 +56,17 @@ final class RestoreCommand implements Callable<Integer> {
     RestoreClient.Result r;
     try (RestoreClient client = RestoreClient.newBuilder(connection).build();
         Progress progress = Progress.start("restoring", Files.size(file), spec.commandLine().getErr())) {
-      r = client.restore(file, (done, total) -> progress.set(done, total));
+      Thread abortOnExit = new Thread(client::abortInFlight, "restore-abort");
+      Runtime.getRuntime().addShutdownHook(abortOnExit);
+      try {
+        r = client.restore(file, (done, total) -> progress.set(done, total));
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(abortOnExit);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook aborts the restore
+        }
+      }
     }
     out.printf("Restored %s into group %s: archive %s is the state at log index %d (term %d)%n",
         file, connection.group().getGroupId().getUuid(), r.archiveId(), r.commitIndex(), r.commitTerm());
