@@ -31,13 +31,26 @@ class KvTestStateMachine extends ArchivingStateMachine {
     return Message.valueOf("PUT " + key + " " + value);
   }
 
+  /** Returns the bytes {@link #writeState} writes for {@code entries}: the state.bin of an archive. */
+  static byte[] encode(Map<String, String> entries) {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    try {
+      write(new DataOutputStream(buf), new TreeMap<>(entries));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return buf.toByteArray();
+  }
+
   @Override
   public void writeState(OutputStream out) throws IOException {
-    DataOutputStream d = new DataOutputStream(out);
+    write(new DataOutputStream(out), data);
+  }
+
+  private static void write(DataOutputStream d, Map<String, String> entries) throws IOException {
     d.writeInt(MAGIC);
-    Map<String, String> copy = data;
-    d.writeInt(copy.size());
-    for (Map.Entry<String, String> e : copy.entrySet()) {
+    d.writeInt(entries.size());
+    for (Map.Entry<String, String> e : entries.entrySet()) {
       d.writeUTF(e.getKey());
       d.writeUTF(e.getValue());
     }

@@ -40,6 +40,7 @@ final class LoopbackCluster implements AutoCloseable {
   private final Supplier<StateMachine> stateMachines;
   private final Consumer<RaftProperties> tuning;
   private final Map<RaftPeerId, RaftServer> servers = new LinkedHashMap<>();
+  private org.apache.ratis.conf.Parameters parameters;
 
   private LoopbackCluster(Path root, RaftGroup group, Supplier<StateMachine> stateMachines,
       Consumer<RaftProperties> tuning) {
@@ -81,6 +82,12 @@ final class LoopbackCluster implements AutoCloseable {
     return group;
   }
 
+  /** Sets RPC parameters (such as mutual TLS) for the servers and this cluster's clients. */
+  LoopbackCluster parameters(org.apache.ratis.conf.Parameters p) {
+    this.parameters = p;
+    return this;
+  }
+
   List<RaftPeer> peers() {
     return new ArrayList<>(group.getPeers());
   }
@@ -112,8 +119,12 @@ final class LoopbackCluster implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(p, List.of(storageDir(id).toFile()));
     GrpcConfigKeys.Server.setPort(p, Integer.parseInt(peer.getAddress().substring(peer.getAddress().lastIndexOf(':') + 1)));
     tuning.accept(p);
-    RaftServer server = RaftServer.newBuilder().setServerId(id).setGroup(group).setProperties(p)
-        .setStateMachine(stateMachines.get()).setOption(option).build();
+    RaftServer.Builder builder = RaftServer.newBuilder().setServerId(id).setGroup(group).setProperties(p)
+        .setStateMachine(stateMachines.get()).setOption(option);
+    if (parameters != null) {
+      builder.setParameters(parameters);
+    }
+    RaftServer server = builder.build();
     server.start();
     servers.put(id, server);
     return server;
@@ -177,28 +188,46 @@ final class LoopbackCluster implements AutoCloseable {
 
   /** A client with Ratis's default retries. */
   RaftClient client() {
-    return RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties()).build();
+    RaftClient.Builder b = RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties());
+    if (parameters != null) {
+      b.setParameters(parameters);
+    }
+    return b.build();
   }
 
   /** How this library's clients reach the group. */
   GroupConnection connection() {
-    return GroupConnection.newBuilder().group(group).requestTimeout(Duration.ofSeconds(30))
+    return GroupConnection.newBuilder().group(group).parameters(parameters).requestTimeout(Duration.ofSeconds(30))
         .retries(40, Duration.ofMillis(250)).build();
   }
 
   @Override
   public void close() throws IOException {
-    IOException first = null;
+    // All at once: a voter takes about a second to close, so one after another dominates a short test.
+    Map<RaftServer, IOException> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Thread> closing = new ArrayList<>();
     for (RaftServer s : servers.values()) {
+      Thread t = new Thread(() -> {
+        try {
+          s.close();
+        } catch (IOException e) {
+          failures.put(s, e);
+        }
+      }, "close-" + s.getId());
+      t.start();
+      closing.add(t);
+    }
+    for (Thread t : closing) {
       try {
-        s.close();
-      } catch (IOException e) {
-        first = first == null ? e : first;
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while closing the cluster");
       }
     }
     servers.clear();
-    if (first != null) {
-      throw first;
+    if (!failures.isEmpty()) {
+      throw failures.values().iterator().next();
     }
   }
 

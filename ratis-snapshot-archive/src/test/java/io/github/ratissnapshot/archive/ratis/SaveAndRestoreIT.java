@@ -55,7 +55,7 @@ class SaveAndRestoreIT {
           }
         }
         try (RestoreClient restore = RestoreClient.newBuilder(c.connection()).build()) {
-          RestoreClient.Result r = restore.restore(snap.path(), n -> { });
+          RestoreClient.Result r = restore.restore(snap.path(), TransferProgress.NONE);
           assertThat(r.archiveId()).isEqualTo(s.meta().id());
         }
       }

@@ -1,0 +1,197 @@
+package io.github.ratissnapshot.archive.ratis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader dies in the middle of an online restore (3 voters and a listener over gRPC): the client
+ * either rides out the election and completes the restore, or fails; in both cases, once the dead leader
+ * is back, every replica holds the complete old state or the complete new state, all the same one.
+ */
+class OnlineRestoreLeaderFailoverIT {
+  private static final Logger LOG = LoggerFactory.getLogger(OnlineRestoreLeaderFailoverIT.class);
+  /** The dead leader never answers STATUS: the client commits on a majority after this. */
+  private static final Duration PREPARE = Duration.ofMillis(1500);
+
+  @TempDir
+  Path tmp;
+
+  @ParameterizedTest(name = "leader killed after {0}% of the archive is acknowledged")
+  @ValueSource(ints = {10, 50, 90})
+  void killingTheLeaderMidRestoreLeavesEveryReplicaAllOldOrAllNew(int percent) throws Exception {
+    drill(percent, false);
+  }
+
+  @Test
+  void killingTheLeaderAfterTheLastChunkBeforeCommitLeavesEveryReplicaAllOldOrAllNew() throws Exception {
+    drill(100, true);
+  }
+
+  @Test
+  void killingTheLeaderTheMomentCommitReachesItsLogLeavesEveryReplicaAllOldOrAllNew() throws Exception {
+    commitDrill();
+  }
+
+  @Tag("soak")
+  @RepeatedTest(10)
+  void soakKillingTheLeaderTheMomentCommitReachesItsLog() throws Exception {
+    commitDrill();
+  }
+
+  @Tag("soak")
+  @ParameterizedTest(name = "soak: leader killed after {0}% of the archive is acknowledged")
+  @ValueSource(ints = {0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100, 5, 50, 95, 100})
+  void soakKillingTheLeaderAtManyChunkPoints(int percent) throws Exception {
+    drill(percent, percent == 100);
+  }
+
+  /**
+   * Restores the new state while the old is in the group, kills the leader once {@code percent} of the
+   * archive's bytes are acknowledged, restarts it after the client returns, and checks all or nothing.
+   *
+   * @param holdClient whether the client waits (inside its progress callback) until the leader is dead,
+   *     so that the kill lands between the last chunk and COMMIT
+   */
+  private void drill(int percent, boolean holdClient) throws Exception {
+    Map<String, String> oldState = RestoreFixture.oldState();
+    Map<String, String> newState = RestoreFixture.newState();
+    Path archive = RestoreFixture.archive(newState, tmp.resolve("archives"));
+    long total = Files.size(archive);
+    long killAt = Math.max(1, total * percent / 100);
+    ExecutorService killer = Executors.newSingleThreadExecutor();
+    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState)) {
+      RaftPeerId leaderId = c.leader().getId();
+      AtomicReference<Future<?>> kill = new AtomicReference<>();
+      TransferProgress progress = (bytes, size) -> {
+        if (bytes >= killAt && kill.get() == null) {
+          Future<?> f = killer.submit(() -> {
+            c.kill(leaderId);
+            return null;
+          });
+          if (kill.compareAndSet(null, f) && holdClient) {
+            try {
+              f.get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+              throw new IllegalStateException("failed to kill " + leaderId, e);
+            }
+          }
+        }
+      };
+
+      RestoreClient.Result result = null;
+      IOException failure = null;
+      long started = System.nanoTime();
+      try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
+        result = restore.restore(archive, progress);
+      } catch (IOException e) {
+        failure = e;
+      }
+      LOG.info("leader {} killed at {}% of {} bytes: restore {} after {} ms", leaderId, percent, total,
+          result != null ? "completed at index " + result.commitIndex() : "failed: " + failure,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+
+      assertThat(kill.get()).as("the leader was killed during the restore").isNotNull();
+      kill.get().get(60, TimeUnit.SECONDS);
+      assertAllOrNothingAfterRestart(c, leaderId, result, failure, oldState, newState);
+    } finally {
+      killer.shutdownNow();
+    }
+  }
+
+  /**
+   * Kills the leader as soon as the COMMIT entry is appended to its log, before it can have answered the
+   * client: COMMIT may be lost with it, or committed by the next leader, and the client retries it there.
+   */
+  private void commitDrill() throws Exception {
+    Map<String, String> oldState = RestoreFixture.oldState();
+    Map<String, String> newState = RestoreFixture.newState();
+    Path archive = RestoreFixture.archive(newState, tmp.resolve("archives"));
+    ExecutorService killer = Executors.newSingleThreadExecutor();
+    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState)) {
+      RaftServer.Division leader = c.leader();
+      RaftPeerId leaderId = leader.getId();
+      RaftLog log = leader.getRaftLog();
+      AtomicBoolean stop = new AtomicBoolean();
+      Future<Boolean> watcher = killer.submit(() -> {
+        long next = log.getLastEntryTermIndex().getIndex() + 1;
+        while (!stop.get()) {
+          for (long last = log.getLastEntryTermIndex().getIndex(); next <= last; next++) {
+            LogEntryProto e = log.get(next);
+            if (e != null && e.hasStateMachineLogEntry() && ArchiveProtocol.decode(
+                e.getStateMachineLogEntry().getLogData()).orElse(null) instanceof ArchiveProtocol.Commit) {
+              c.kill(leaderId);
+              return true;
+            }
+          }
+          LockSupport.parkNanos(100_000);
+        }
+        return false;
+      });
+
+      RestoreClient.Result result = null;
+      IOException failure = null;
+      try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
+        result = restore.restore(archive, TransferProgress.NONE);
+      } catch (IOException e) {
+        failure = e;
+      }
+      stop.set(true);
+      LOG.info("leader {} killed when COMMIT reached its log: restore {}", leaderId,
+          result != null ? "completed at index " + result.commitIndex() : "failed: " + failure);
+      assertThat(watcher.get(60, TimeUnit.SECONDS)).as("the leader was killed at COMMIT").isTrue();
+      assertAllOrNothingAfterRestart(c, leaderId, result, failure, oldState, newState);
+    } finally {
+      killer.shutdownNow();
+    }
+  }
+  /**
+   * Restarts the killed leader and checks that every replica holds one state, the old or the new, and
+   * exactly the one the client's outcome implies; then that nothing is left open and writes are taken.
+   */
+  private static void assertAllOrNothingAfterRestart(LoopbackCluster c, RaftPeerId killed,
+      RestoreClient.Result result, IOException failure, Map<String, String> oldState,
+      Map<String, String> newState) throws Exception {
+    c.start(killed, RaftStorage.StartupOption.RECOVER);
+    RestoreFixture.awaitAllApplied(c);
+    Map<String, String> agreed = RestoreFixture.awaitOneStateEverywhere(c);
+    boolean outcomeUnknown = failure != null && failure.getMessage().contains("the outcome of restore");
+    if (result != null) {
+      assertThat(agreed).as("state after a completed restore").isEqualTo(newState);
+    } else if (outcomeUnknown) {
+      assertThat(agreed.equals(oldState) || agreed.equals(newState))
+          .as("after a COMMIT of unknown outcome every replica holds the old or the new state: %s",
+              RestoreFixture.describe(RestoreFixture.states(c), newState))
+          .isTrue();
+    } else {
+      assertThat(agreed).as("state after a restore that failed (%s)", failure).isEqualTo(oldState);
+    }
+    RestoreFixture.assertNoRestoreOpen(c);
+    RestoreFixture.awaitNoStagingFiles(c);
+    RestoreFixture.assertAcceptsWrites(c, agreed);
+  }
+}

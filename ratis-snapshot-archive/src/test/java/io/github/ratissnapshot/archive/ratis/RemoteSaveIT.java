@@ -1,0 +1,172 @@
+package io.github.ratissnapshot.archive.ratis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.ratissnapshot.archive.format.ArchiveReader;
+import io.github.ratissnapshot.archive.format.ArchiveSummary;
+import io.github.ratissnapshot.archive.format.ArchiveWriter;
+import io.github.ratissnapshot.archive.format.AtomicFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.rpc.CallId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RemoteSaveIT {
+  private static final long STATE = 12L << 20;
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void leaderFollowerAndListenerEachSaveTheSameState() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 1, FileBackedStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      RaftServer.Division leader = c.leader();
+      try (RaftClient client = c.client()) {
+        client.io().send(FileBackedStateMachine.generate(3, STATE));
+      }
+      String expected = GeneratedBytes.sha256(3, STATE);
+      for (RaftPeerId id : c.runningIds()) {
+        FileBackedStateMachine sm = c.stateMachine(id);
+        Eventually.until(Duration.ofSeconds(60), id + " applied", () -> sm.sha256().equals(expected));
+      }
+      RaftPeerId follower = c.runningIds().stream()
+          .filter(id -> !id.equals(leader.getId()) && !id.toString().equals("n4")).findFirst().get();
+      for (RaftPeerId target : new RaftPeerId[] {null, follower, RaftPeerId.valueOf("n4")}) {
+        Path file = tmp.resolve("save-" + target + ".snap");
+        ArchiveSummary s = save(c, target, file);
+        assertThat(s.state().sha256Hex()).as("state saved from %s", target).isEqualTo(expected);
+        try (InputStream in = Files.newInputStream(file)) {
+          assertThat(ArchiveReader.defaults().verify(in).entries()).isEqualTo(s.entries());
+        }
+      }
+    }
+  }
+
+  @Test
+  void aSnapshotDeletedByRetentionWhileBeingPulledStillArrivesWhole() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
+        p -> {
+          LoopbackCluster.smallLogs(p);
+          RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 1);
+        }).start()) {
+      RaftServer.Division leader = c.leader();
+      try (RaftClient client = c.client()) {
+        client.io().send(FileBackedStateMachine.generate(4, STATE));
+      }
+      String expected = GeneratedBytes.sha256(4, STATE);
+      Path sm = leader.getRaftStorage().getStorageDir().getStateMachineDir().toPath();
+      AtomicBoolean churned = new AtomicBoolean();
+      List<Path> before = new ArrayList<>();
+      Path file = tmp.resolve("churn.snap");
+      ArchiveSummary s;
+      try (SaveClient save = new SaveClient(c.connection()); AtomicFile out = AtomicFile.create(file, false)) {
+        s = save.save(leader.getId(), out.stream(), ArchiveWriter.defaults(), (received, total) -> {
+          if (churned.compareAndSet(false, true)) {
+            try {
+              before.addAll(snapshotFiles(sm));
+              try (RaftClient client = c.client()) {
+                for (int i = 5; i < 7; i++) {
+                  client.io().send(FileBackedStateMachine.generate(i, 1 << 20));
+                  snapshotNow(leader);
+                }
+              }
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          }
+        });
+        out.commit();
+      }
+      assertThat(before).isNotEmpty();
+      assertThat(snapshotFiles(sm)).doesNotContainAnyElementsOf(before);
+      assertThat(s.state().sha256Hex()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void aSnapshotCorruptedOnTheServerIsRefusedAndNoArchiveIsPublished() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      RaftServer.Division leader = c.leader();
+      try (RaftClient client = c.client()) {
+        client.io().send(FileBackedStateMachine.generate(9, STATE));
+      }
+      snapshotNow(leader);
+      Path snapshot = leader.getStateMachine().getLatestSnapshot().getFiles().get(0).getPath();
+      try (RandomAccessFile raf = new RandomAccessFile(snapshot.toFile(), "rw")) {
+        raf.seek(STATE / 2);
+        int b = raf.read();
+        raf.seek(STATE / 2);
+        raf.write(b ^ 0x01);
+      }
+      Path file = tmp.resolve("corrupt.snap");
+      // The save triggers no new snapshot (nothing was applied since), so it pulls the corrupted file.
+      assertThatThrownBy(() -> save(c, leader.getId(), file))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("snapshot pulled from " + leader.getId() + " is corrupt: MD5 ");
+      assertThat(file).doesNotExist();
+      assertThat(AtomicFile.partOf(file)).doesNotExist();
+    }
+  }
+
+  @Test
+  void anUnreachableGroupFailsInBoundedTimeNamingItsPeers() throws Exception {
+    List<RaftPeer> peers = new ArrayList<>();
+    for (String id : new String[] {"x1", "x2"}) {
+      peers.add(RaftPeer.newBuilder().setId(id).setAddress("127.0.0.1:" + LoopbackCluster.freePort()).build());
+    }
+    RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(UUID.randomUUID()), peers);
+    GroupConnection conn = GroupConnection.newBuilder().group(group).requestTimeout(Duration.ofSeconds(2))
+        .retries(3, Duration.ofMillis(100)).build();
+    long start = System.nanoTime();
+    try (SaveClient save = new SaveClient(conn)) {
+      assertThatThrownBy(() -> save.save(null, java.io.OutputStream.nullOutputStream(), ArchiveWriter.defaults(),
+          TransferProgress.NONE))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("failed to take a snapshot on group " + group.getGroupId() + " at "
+              + conn.describePeers() + ": ");
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+  }
+
+  private static ArchiveSummary save(LoopbackCluster c, RaftPeerId target, Path file) throws IOException {
+    try (SaveClient save = new SaveClient(c.connection()); AtomicFile out = AtomicFile.create(file, false)) {
+      ArchiveSummary s = save.save(target, out.stream(), ArchiveWriter.defaults(), TransferProgress.NONE);
+      out.commit();
+      return s;
+    }
+  }
+
+  private static void snapshotNow(RaftServer.Division d) throws IOException {
+    RaftServer s = d.getRaftServer();
+    assertThat(s.snapshotManagement(SnapshotManagementRequest.newCreate(ClientId.randomId(), s.getId(),
+        d.getMemberId().getGroupId(), CallId.getAndIncrement(), 60_000, 1)).isSuccess()).isTrue();
+  }
+
+  private static List<Path> snapshotFiles(Path smDir) throws IOException {
+    try (Stream<Path> files = Files.list(smDir)) {
+      return files.filter(p -> p.getFileName().toString().matches("snapshot\\.\\d+_\\d+")).toList();
+    }
+  }
+}
