@@ -1,0 +1,119 @@
+package io.github.ratissnapshot.examples;
+
+import static io.github.ratissnapshot.examples.CliAssertions.assertExit;
+import static io.github.ratissnapshot.examples.CliAssertions.assertOneLineError;
+import static io.github.ratissnapshot.examples.CliAssertions.namesIn;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@code ratis-snapshot restore} into a running 3-node cluster ({@code cluster start}, shared by the tests of
+ * this class), and what every archive command does with a corrupt archive: exit 3 with one line, and
+ * nothing changed — not the cluster's state, not a storage directory.
+ *
+ * <p>The archive is saved once, before the tests; tests that change the cluster compare against digests
+ * they take themselves.
+ */
+class RestoreIT {
+  private static final int KEYS = 2_000;
+
+  @TempDir
+  static Path shared;
+
+  private static ClusterProcess cluster;
+  private static Path archive;
+  private static String savedDigest;
+
+  @BeforeAll
+  static void startClusterAndSave() {
+    cluster = ClusterProcess.start(shared.resolve("cluster"), 3);
+    cluster.kvOk("load", "--keys", String.valueOf(KEYS));
+    savedDigest = cluster.digest();
+    assertThat(savedDigest).startsWith(KEYS + " keys, sha256 ");
+    archive = shared.resolve("saved.snap");
+    assertExit(CliProcess.run("save", "--peers", cluster.peersArgument(), archive.toString()), 0);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void restoreBringsEveryNodeBackToTheSavedState() {
+    List<String> changed = CliProcess.concurrently(List.<java.util.concurrent.Callable<String>>of(
+        () -> cluster.kvOk("put", "added-after-save", "x"),
+        () -> cluster.kvOk("delete", "key0000000000")));
+    assertThat(changed).containsExactly("OK", "deleted");
+    assertThat(cluster.digest()).as("the data changed after the save").isNotEqualTo(savedDigest);
+
+    CliProcess.Result r = CliProcess.run("restore", "--peers", cluster.peersArgument(), archive.toString());
+
+    assertExit(r, 0);
+    assertThat(r.stdout()).as(r::describe).startsWith("Restored " + archive + " into group " + cluster.group());
+    assertThat(r.stderr()).as(r::describe).isEmpty();
+    cluster.awaitDigestOnEveryNode(savedDigest);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Corruption.class)
+  void corruptArchiveIsRejectedByVerifyInspectAndSeed(Corruption corruption, @TempDir Path dir) throws Exception {
+    Path bad = corrupt(corruption, dir);
+    byte[] badBytes = Files.readAllBytes(bad);
+    Path storage = dir.resolve("storage");
+
+    List<CliProcess.Result> results = CliProcess.runConcurrently(List.of(
+        List.of("verify", bad.toString()),
+        List.of("inspect", bad.toString()),
+        List.of("inspect", "--format", "json", bad.toString()),
+        List.of("seed", "--storage-dir", storage.toString(), "--peer", "n1", "--peers", cluster.peersArgument(),
+            "--group", UUID.randomUUID().toString(), bad.toString())));
+
+    assertRejected(results.get(0), "verify");
+    assertRejected(results.get(1), "inspect");
+    assertRejected(results.get(2), "inspect");
+    assertRejected(results.get(3), "seed");
+    assertThat(namesIn(storage)).as("seed created nothing in the storage directory").isEmpty();
+    assertThat(Files.readAllBytes(bad)).as("the archive is left as it was").isEqualTo(badBytes);
+  }
+
+  @Test
+  void corruptArchivesAreRejectedByRestoreAndTheClusterKeepsItsState(@TempDir Path dir) throws Exception {
+    String before = cluster.digest();
+    List<List<String>> restores = new ArrayList<>();
+    for (Corruption corruption : Corruption.values()) {
+      restores.add(List.of("restore", "--peers", cluster.peersArgument(), "--group", cluster.group().toString(),
+          corrupt(corruption, dir).toString()));
+    }
+
+    List<CliProcess.Result> results = CliProcess.runConcurrently(restores);
+
+    results.forEach(r -> assertRejected(r, "restore"));
+    cluster.awaitDigestOnEveryNode(before);
+  }
+
+  private static void assertRejected(CliProcess.Result r, String command) {
+    String message = assertOneLineError(r, command, 3);
+    assertThat(message).as(r::describe).isNotBlank();
+    assertThat(r.stdout()).as(r::describe).isEmpty();
+  }
+
+  private static Path corrupt(Corruption corruption, Path dir) throws Exception {
+    Path bad = dir.resolve(corruption.name().toLowerCase(java.util.Locale.ROOT) + ".snap");
+    Files.write(bad, corruption.apply(Files.readAllBytes(archive)));
+    return bad;
+  }
+}
