@@ -27,6 +27,7 @@ public final class Main {
     CommandLine cl = RatisSnapshotCli.newCommandLine(new RatisSnapshotCli());
     cl.addSubcommand(new ClusterCommand());
     cl.addSubcommand(new KvCommand());
+    cl.addSubcommand(new io.github.ratissnapshot.examples.bench.BlobCommand());
     cl.addSubcommand(new DrillCommand());
     cl.addSubcommand(new BenchCommand());
     RatisSnapshotCli.installHandlers(cl);
@@ -45,6 +46,13 @@ public final class Main {
     }
     if (!verbose) {
       GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
+      // A command reports its own failure in one line; Ratis's client logs each retry with a stack trace.
+      for (String client : new String[] {"org.apache.ratis.client", "org.apache.ratis.grpc.client"}) {
+        String k = "org.slf4j.simpleLogger.log." + client;
+        if (System.getProperty(k) == null) {
+          System.setProperty(k, "off");
+        }
+      }
     }
   }
 }

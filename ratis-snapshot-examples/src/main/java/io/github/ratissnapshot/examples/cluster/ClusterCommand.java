@@ -41,6 +41,11 @@ public final class ClusterCommand {
     @Option(names = "--group", paramLabel = "UUID", description = "Group id (default: the example's).")
     UUID group;
 
+    @Option(names = "--state-machine", defaultValue = "kv", paramLabel = "kv|blob",
+        description = "kv: the key-value store (default); blob: a state of any size kept on disk, driven by "
+            + "'ratis-snapshot blob'.")
+    StateMachineKind stateMachine;
+
     @picocli.CommandLine.Mixin
     io.github.ratissnapshot.archive.cli.TlsOptions tls = new io.github.ratissnapshot.archive.cli.TlsOptions();
 
@@ -50,8 +55,7 @@ public final class ClusterCommand {
         throw new CommandLine.ParameterException(spec.commandLine(), "--nodes and --base-port must give ports 1-65535");
       }
       RaftGroup g = ExampleCluster.group(group == null ? ExampleCluster.DEFAULT_GROUP : group, nodes, basePort);
-      ExampleCluster c = ExampleCluster.start(g, dir, io.github.ratissnapshot.examples.kv.KvStateMachine::new,
-          p -> { }, tls.parameters());
+      ExampleCluster c = ExampleCluster.start(g, dir, stateMachine.factory(), p -> { }, tls.parameters());
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Cluster of %d nodes running, group %s%n--peers %s%n", nodes, g.getGroupId().getUuid(),
           c.peersArgument());
@@ -81,6 +85,11 @@ public final class ClusterCommand {
     @Option(names = "--group", paramLabel = "UUID", description = "Group id (default: the example's).")
     UUID group;
 
+    @Option(names = "--state-machine", defaultValue = "kv", paramLabel = "kv|blob",
+        description = "kv: the key-value store (default); blob: a state of any size kept on disk, driven by "
+            + "'ratis-snapshot blob'.")
+    StateMachineKind stateMachine;
+
     @picocli.CommandLine.Mixin
     io.github.ratissnapshot.archive.cli.TlsOptions tls = new io.github.ratissnapshot.archive.cli.TlsOptions();
 
@@ -90,13 +99,24 @@ public final class ClusterCommand {
       if (g.getPeer(RaftPeerId.valueOf(id)) == null) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--id " + id + " is not one of --peers");
       }
-      ExampleNode node = ExampleNode.startKv(RaftPeerId.valueOf(id), g, dir, tls.parameters());
+      ExampleNode node = ExampleNode.start(RaftPeerId.valueOf(id), g, dir, stateMachine.factory(), p -> { },
+          tls.parameters());
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Node %s of group %s running at %s%n", id, g.getGroupId().getUuid(),
           g.getPeer(RaftPeerId.valueOf(id)).getAddress());
       out.flush();
       runUntilStopped(node);
       return 0;
+    }
+  }
+
+  /** The state machines the example cluster can run. */
+  enum StateMachineKind {
+    kv, blob;
+
+    java.util.function.Supplier<org.apache.ratis.statemachine.StateMachine> factory() {
+      return this == kv ? io.github.ratissnapshot.examples.kv.KvStateMachine::new
+          : io.github.ratissnapshot.examples.bench.BlobStateMachine::new;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.examples.cluster;
 
+import io.github.ratissnapshot.archive.ratis.ArchiveServerProperties;
 import io.github.ratissnapshot.examples.kv.KvStateMachine;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.SizeInBytes;
 
 /**
  * One server of the example cluster: a Ratis server over gRPC on its peer address, storing under
@@ -58,6 +60,7 @@ public final class ExampleNode implements AutoCloseable {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 100_000);
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    ArchiveServerProperties.boundLogMemory(p, SizeInBytes.valueOf("32MB"));
     tuning.accept(p);
     boolean existing = Files.isDirectory(dir.resolve(group.getGroupId().getUuid().toString()));
     RaftServer.Builder b = RaftServer.newBuilder().setServerId(id).setGroup(group).setProperties(p)
