@@ -63,8 +63,8 @@ final class SaveCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     GroupConnection connection = group.connect();
     ArchiveWriter writer = ArchiveWriter.newBuilder().level(level).build();
-    try (AtomicFile target = AtomicFile.create(file, force);
-        CleanupOnExit cleanup = new CleanupOnExit(target);
+    try (CleanupOnExit cleanup = new CleanupOnExit();
+        AtomicFile target = cleanup.watch(AtomicFile.create(file, force));
         SaveClient client = new SaveClient(connection)) {
       ArchiveSummary saved;
       try (Progress progress = Progress.start("saving", -1, err);
@@ -95,17 +95,28 @@ final class SaveCommand implements Callable<Integer> {
 
   /** Deletes the {@code .part} file if the JVM is stopped (Ctrl-C, SIGTERM) during the save. */
   private static final class CleanupOnExit implements AutoCloseable {
+    private final java.util.concurrent.atomic.AtomicReference<AtomicFile> target =
+        new java.util.concurrent.atomic.AtomicReference<>();
     private final Thread hook;
 
-    CleanupOnExit(AtomicFile target) {
+    /** Registered before the .part file exists, so no signal can slip between its creation and the hook. */
+    CleanupOnExit() {
       this.hook = new Thread(() -> {
-        try {
-          target.close();
-        } catch (java.io.IOException ignored) {
-          // the next save of the same file replaces the leftover
+        AtomicFile t = target.get();
+        if (t != null) {
+          try {
+            t.close();
+          } catch (java.io.IOException ignored) {
+            // the next save of the same file replaces the leftover
+          }
         }
       }, "save-cleanup");
       Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    AtomicFile watch(AtomicFile file) {
+      target.set(file);
+      return file;
     }
 
     @Override

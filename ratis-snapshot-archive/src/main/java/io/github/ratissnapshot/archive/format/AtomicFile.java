@@ -22,7 +22,8 @@ import java.nio.file.StandardOpenOption;
  * <p>A {@code .part} file left by a process that died is recognised by its name and replaced by the next
  * {@code create} of the same target; one that a live process is writing (it holds a lock on it) makes
  * {@code create} fail instead. Until {@link #commit()} nothing exists under the final name;
- * {@link #close()} without a commit deletes the temporary file. Not thread-safe.
+ * {@link #close()} without a commit deletes the temporary file. One thread writes; {@link #commit()} and
+ * {@link #close()} may race (a shutdown hook closing while the writer commits): whichever comes first wins.
  */
 public final class AtomicFile implements Closeable {
   /** The suffix of the temporary file. */
@@ -116,7 +117,7 @@ public final class AtomicFile implements Closeable {
    *     temporary file is then deleted by {@link #close()}
    * @throws IOException if syncing or renaming fails
    */
-  public void commit() throws IOException {
+  public synchronized void commit() throws IOException {
     if (done) {
       throw new IllegalStateException("already committed or closed");
     }
@@ -129,7 +130,7 @@ public final class AtomicFile implements Closeable {
 
   /** Deletes the temporary file unless committed. Idempotent. */
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
     if (done) {
       return;
     }
