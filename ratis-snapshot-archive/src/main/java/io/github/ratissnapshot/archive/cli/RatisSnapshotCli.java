@@ -140,11 +140,15 @@ public final class RatisSnapshotCli {
         || (parsed.subcommand() != null && hasVerbose(parsed));
     err.println(cl.getCommandSpec().qualifiedName() + ": "
         + describe(e, cl.getCommandSpec().findOption("--force") != null));
+    int code = exitCodeOf(e);
+    if (code == ExitCode.USAGE) {
+      err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help'.");
+    }
     if (verbose) {
       e.printStackTrace(err);
     }
     err.flush();
-    return exitCodeOf(e);
+    return code;
   }
 
   private static boolean hasVerbose(CommandLine.ParseResult parsed) {
