@@ -13,8 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -81,7 +79,7 @@ public final class FormatBenchmark {
     double verify = phase(() -> verifyArchive(archive));
     row("archive verify", verify, gunzip);
     Files.delete(archive);
-    out.printf("compressed %s (%.2fx); peak heap used %s of %s max%n", Sizes.format(compressed),
+    out.printf("compressed %s (%.2fx); peak heap used (sampled every 10 ms) %s of %s max%n", Sizes.format(compressed),
         (double) size / compressed, Sizes.format(peakHeap), Sizes.format(Runtime.getRuntime().maxMemory()));
     out.flush();
     return new Result(size / generate, size / gzipWrite, size / write1, size / writeN, size / gunzip,
@@ -109,19 +107,28 @@ public final class FormatBenchmark {
 
   private double phase(Phase p) throws IOException {
     System.gc();
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      pool.resetPeakUsage();
-    }
-    long start = System.nanoTime();
-    p.run();
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long heap = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        heap += pool.getPeakUsage().getUsed();
+    java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
+    java.lang.management.MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    Thread sampler = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          return;
+        }
       }
+    }, "heap-sampler");
+    sampler.setDaemon(true);
+    sampler.start();
+    long start = System.nanoTime();
+    try {
+      p.run();
+    } finally {
+      sampler.interrupt();
     }
-    peakHeap = Math.max(peakHeap, heap);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    peakHeap = Math.max(peakHeap, peak.get());
     return seconds;
   }
 
