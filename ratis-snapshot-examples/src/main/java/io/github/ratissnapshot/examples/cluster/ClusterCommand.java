@@ -38,24 +38,16 @@ public final class ClusterCommand {
     @Option(names = "--dir", required = true, description = "Storage root; node nX stores in DIR/nX.")
     Path dir;
 
-    @Option(names = "--group", paramLabel = "UUID", description = "Group id (default: the example's).")
-    UUID group;
-
-    @Option(names = "--state-machine", defaultValue = "kv", paramLabel = "kv|blob",
-        description = "kv: the key-value store (default); blob: a state of any size kept on disk, driven by "
-            + "'ratis-snapshot blob'.")
-    StateMachineKind stateMachine;
-
     @picocli.CommandLine.Mixin
-    io.github.ratissnapshot.archive.cli.TlsOptions tls = new io.github.ratissnapshot.archive.cli.TlsOptions();
+    NodeOptions node = new NodeOptions();
 
     @Override
     public Integer call() throws Exception {
       if (nodes < 1 || basePort < 1 || basePort + nodes - 1 > 65535) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--nodes and --base-port must give ports 1-65535");
       }
-      RaftGroup g = ExampleCluster.group(group == null ? ExampleCluster.DEFAULT_GROUP : group, nodes, basePort);
-      ExampleCluster c = ExampleCluster.start(g, dir, stateMachine.factory(), p -> { }, tls.parameters());
+      RaftGroup g = ExampleCluster.group(node.groupId(), nodes, basePort);
+      ExampleCluster c = ExampleCluster.start(g, dir, node.stateMachine.factory(), p -> { }, node.tls.parameters());
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Cluster of %d nodes running, group %s%n--peers %s%n", nodes, g.getGroupId().getUuid(),
           c.peersArgument());
@@ -82,6 +74,28 @@ public final class ClusterCommand {
     @Option(names = "--dir", required = true, description = "This node's storage root.")
     Path dir;
 
+    @picocli.CommandLine.Mixin
+    NodeOptions node = new NodeOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      RaftGroup g = RaftGroup.valueOf(RaftGroupId.valueOf(node.groupId()), peers);
+      if (g.getPeer(RaftPeerId.valueOf(id)) == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--id " + id + " is not one of --peers");
+      }
+      ExampleNode server = ExampleNode.start(RaftPeerId.valueOf(id), g, dir, node.stateMachine.factory(), p -> { },
+          node.tls.parameters());
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("Node %s of group %s running at %s%n", id, g.getGroupId().getUuid(),
+          g.getPeer(RaftPeerId.valueOf(id)).getAddress());
+      out.flush();
+      runUntilStopped(server);
+      return 0;
+    }
+  }
+
+  /** What every node of a cluster is started with: group, state machine and transport security. */
+  static final class NodeOptions {
     @Option(names = "--group", paramLabel = "UUID", description = "Group id (default: the example's).")
     UUID group;
 
@@ -93,20 +107,8 @@ public final class ClusterCommand {
     @picocli.CommandLine.Mixin
     io.github.ratissnapshot.archive.cli.TlsOptions tls = new io.github.ratissnapshot.archive.cli.TlsOptions();
 
-    @Override
-    public Integer call() throws Exception {
-      RaftGroup g = RaftGroup.valueOf(RaftGroupId.valueOf(group == null ? ExampleCluster.DEFAULT_GROUP : group), peers);
-      if (g.getPeer(RaftPeerId.valueOf(id)) == null) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--id " + id + " is not one of --peers");
-      }
-      ExampleNode node = ExampleNode.start(RaftPeerId.valueOf(id), g, dir, stateMachine.factory(), p -> { },
-          tls.parameters());
-      PrintWriter out = spec.commandLine().getOut();
-      out.printf("Node %s of group %s running at %s%n", id, g.getGroupId().getUuid(),
-          g.getPeer(RaftPeerId.valueOf(id)).getAddress());
-      out.flush();
-      runUntilStopped(node);
-      return 0;
+    UUID groupId() {
+      return group == null ? ExampleCluster.DEFAULT_GROUP : group;
     }
   }
 
