@@ -22,7 +22,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * our own outside {@code sm/}, so neither Ratis's retention nor an InstallSnapshot (which replaces
  * {@code sm/} wholesale) can take the bytes away while a client pulls them in chunks.
  *
- * <p>A pin that is not read for its time-to-live is dropped. Pins do not survive a restart: the directory
+ * <p>A pin that is not read for its time-to-live is dropped (checked whenever a pin is made or read). Pins do not survive a restart: the directory
  * is emptied when the state machine starts. Thread-safe: queries arrive on several threads.
  */
 final class SnapshotPins {
@@ -87,6 +87,7 @@ final class SnapshotPins {
    * @throws RemoteArchiveException if there is no such pin
    */
   ByteString read(UUID id, long offset, int length) throws IOException {
+    expire();
     Pinned p = pins.get(id);
     if (p == null) {
       throw new RemoteArchiveException(RemoteArchiveException.NO_SUCH_PIN,
