@@ -67,6 +67,11 @@ public final class SaveClient implements AutoCloseable {
       throws IOException {
     RaftClientReply snap;
     try {
+      if (server == null) {
+        // The snapshot API sends to the client's idea of the leader, which is the first peer until a reply
+        // says otherwise, and servers take the snapshot without checking that they lead: learn the leader first.
+        client.io().sendReadOnly(ArchiveProtocol.status(ArchiveProtocol.ANY_RESTORE));
+      }
       snap = (server == null ? client.getSnapshotManagementApi() : client.getSnapshotManagementApi(server))
           .create(1, connection.requestTimeout().toMillis());
     } catch (IOException | RuntimeException e) {
