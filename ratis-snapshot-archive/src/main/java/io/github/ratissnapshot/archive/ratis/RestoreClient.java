@@ -50,8 +50,14 @@ import org.slf4j.LoggerFactory;
 public final class RestoreClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreClient.class);
 
-  /** The default bytes of archive per log entry: under Ratis's 4 MB entry limit with room to spare. */
-  public static final int DEFAULT_CHUNK = 3584 * 1024;
+  /**
+   * The default bytes of archive per log entry: 1 MiB, under half of Ratis's default 4 MB entry limit
+   * ({@code raft.server.log.appender.buffer.byte-limit}). Ratis 3.3.0 cannot reopen, after a crash, an open
+   * log segment whose last entry is larger than half that limit and is followed by preallocated space
+   * ("Failed to initRaftLog": "Resetting to invalid mark"), so larger chunks can keep a server that was
+   * killed during a restore from starting again.
+   */
+  public static final int DEFAULT_CHUNK = 1024 * 1024;
 
   private final GroupConnection connection;
   private final RaftClient client;
@@ -380,8 +386,9 @@ public final class RestoreClient implements AutoCloseable {
     }
 
     /**
-     * Sets the archive bytes per log entry; it must stay under the servers'
-     * {@code raft.server.log.appender.buffer.byte-limit} (4 MB by default) with room for headers.
+     * Sets the archive bytes per log entry; it must stay under half the servers'
+     * {@code raft.server.log.appender.buffer.byte-limit} (4 MB by default) with room for headers, or a
+     * server killed while appending chunks may fail to start again (see {@link #DEFAULT_CHUNK}).
      *
      * @param bytes at least 1
      * @return this builder
