@@ -42,6 +42,14 @@ final class BackgroundProcess implements AutoCloseable {
    * @return the running process
    */
   static BackgroundProcess launch(String name, Path logDir, String... args) {
+    return launchCommand(name, logDir, CliProcess.jarCommand(args));
+  }
+
+  /**
+   * Starts any command without waiting for it, such as the jar under a wrapper ({@code unshare ...}) or with
+   * JVM options; its output goes to {@code <logDir>/<name>.out|.err}.
+   */
+  static BackgroundProcess launchCommand(String name, Path logDir, List<String> command) {
     try {
       Files.createDirectories(logDir);
     } catch (java.io.IOException e) {
@@ -49,7 +57,6 @@ final class BackgroundProcess implements AutoCloseable {
     }
     Path out = logDir.resolve(name + ".out");
     Path err = logDir.resolve(name + ".err");
-    List<String> command = CliProcess.jarCommand(args);
     return new BackgroundProcess(name, CliProcess.start(command, Map.of(), out, err), out, err);
   }
 
@@ -100,6 +107,27 @@ final class BackgroundProcess implements AutoCloseable {
     return String.format("%s (pid %d, %s)%n  stdout: %s%n  stderr: %s", name, process.pid(),
         process.isAlive() ? "running" : "exit " + process.exitValue(), CliProcess.tail(stdout()),
         CliProcess.tail(stderr()));
+  }
+
+  /** Returns the process id. */
+  long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Kills the process and its descendants with SIGKILL, as a crash does (no shutdown hook runs), and waits
+   * until it is gone; fails the test if it is still there after a grace period.
+   */
+  void kill() {
+    CliProcess.destroyTree(process, true);
+    try {
+      if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        fail("%s (pid %d) survived SIGKILL for %s", name, process.pid(), STOP_GRACE);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
   }
 
   /** Stops the process: SIGTERM, and SIGKILL if it has not exited after a grace period. Idempotent. */

@@ -79,7 +79,14 @@ final class CliProcess {
    * what these tests spend on two cores.
    */
   static List<String> jarCommand(String... args) {
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
+    return jarCommand(List.of(), args);
+  }
+
+  /** Returns {@code java -XX:TieredStopAtLevel=1 <jvmOptions...> -jar <jar> args...}, such as a heap limit. */
+  static List<String> jarCommand(List<String> jvmOptions, String... args) {
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar().toString()));
     command.addAll(Arrays.asList(args));
     return command;
   }

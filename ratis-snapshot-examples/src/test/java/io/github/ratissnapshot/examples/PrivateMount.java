@@ -33,7 +33,28 @@ final class PrivateMount {
       "$@"
       """;
 
+  /**
+   * The script that mounts a tmpfs of the size in {@code $1} on the directory in {@code $2}, then replaces
+   * itself with the command ({@code exec}), so that the command keeps the process id and a kill reaches it.
+   */
+  static final String SIZED_TMPFS = """
+      mount -t tmpfs -o size="$1" tmpfs "$2" || exit 97
+      shift 2
+      exec "$@"
+      """;
+
   private PrivateMount() {}
+
+  /**
+   * Returns a command line that runs {@code command} with a private tmpfs of {@code size} (such as
+   * {@code 100m}) on {@code dir}: only the command sees it, and it disappears with the command. For
+   * long-running commands; the process id is the command's.
+   */
+  static List<String> onTmpfs(Path dir, String size, List<String> command) {
+    List<String> all = new ArrayList<>(List.of("unshare", "-m", "sh", "-c", SIZED_TMPFS, "sh", size, dir.toString()));
+    all.addAll(command);
+    return all;
+  }
 
   /** Returns why private mounts cannot be used here, or null if they can. */
   static String unavailableReason(Path scratch) {
