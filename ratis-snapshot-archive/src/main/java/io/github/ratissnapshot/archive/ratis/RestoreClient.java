@@ -59,6 +59,13 @@ public final class RestoreClient implements AutoCloseable {
    */
   public static final int DEFAULT_CHUNK = 1024 * 1024;
 
+  /**
+   * The most chunks in flight by default: 24 MiB of archive keeps the log busy on loopback (a 1 GiB restore
+   * on 3 nodes took 1.90 times an InstallSnapshot with 8 in flight, 1.63 times with 24). Fewer are used
+   * when the heap is small; see {@link Builder#inFlight(int)}.
+   */
+  public static final int DEFAULT_IN_FLIGHT = 24;
+
   private final GroupConnection connection;
   private final RaftClient client;
   private final RaftClient probe;
@@ -76,8 +83,18 @@ public final class RestoreClient implements AutoCloseable {
     this.client = connection.newClient();
     this.probe = connection.newClient(Duration.ofSeconds(5), 1);
     this.chunkSize = b.chunkSize;
-    this.inFlight = b.inFlight;
+    this.inFlight = b.inFlight > 0 ? b.inFlight : defaultInFlight(chunkSize, Runtime.getRuntime().maxMemory());
     this.prepareTimeout = b.prepareTimeout;
+  }
+
+  /**
+   * Returns how many chunks of {@code chunkSize} bytes may be in flight by default with a heap of
+   * {@code maxHeap} bytes: {@link #DEFAULT_IN_FLIGHT}, or fewer so that they take at most an eighth of the
+   * heap (a chunk in flight is held about three times over: the bytes, the message, the gRPC buffer), and at
+   * least 2.
+   */
+  static int defaultInFlight(int chunkSize, long maxHeap) {
+    return (int) Math.max(2, Math.min(DEFAULT_IN_FLIGHT, maxHeap / 8 / chunkSize));
   }
 
   /**
@@ -378,7 +395,7 @@ public final class RestoreClient implements AutoCloseable {
   public static final class Builder {
     private final GroupConnection connection;
     private int chunkSize = DEFAULT_CHUNK;
-    private int inFlight = 8;
+    private int inFlight;
     private Duration prepareTimeout = Duration.ofMinutes(5);
 
     private Builder(GroupConnection connection) {
@@ -402,7 +419,8 @@ public final class RestoreClient implements AutoCloseable {
     }
 
     /**
-     * Sets how many chunks may be in flight at once.
+     * Sets how many chunks may be in flight at once; by default {@link #DEFAULT_IN_FLIGHT}, or fewer when
+     * they would take more than an eighth of the heap (7 at {@code -Xmx64m} with 1 MiB chunks).
      *
      * @param n at least 1
      * @return this builder
