@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,7 @@ public final class RestoreClient implements AutoCloseable {
   private final int chunkSize;
   private final int inFlight;
   private final Duration prepareTimeout;
+  private final Duration silenceLimit;
   /** The restore this client is sending and has not committed yet, for {@link #abortInFlight()}. */
   private volatile UUID inFlightRestore;
 
@@ -85,6 +87,7 @@ public final class RestoreClient implements AutoCloseable {
     this.chunkSize = b.chunkSize;
     this.inFlight = b.inFlight > 0 ? b.inFlight : defaultInFlight(chunkSize, Runtime.getRuntime().maxMemory());
     this.prepareTimeout = b.prepareTimeout;
+    this.silenceLimit = b.silenceLimit;
   }
 
   /**
@@ -278,14 +281,17 @@ public final class RestoreClient implements AutoCloseable {
   private void prepare(UUID id) throws IOException {
     List<RaftPeer> peers = new ArrayList<>(connection.group().getPeers());
     long voters = peers.stream().filter(p -> p.getStartupRole() != RaftPeerRole.LISTENER).count();
-    long deadline = System.nanoTime() + prepareTimeout.toNanos();
+    long start = System.nanoTime();
+    long deadline = start + prepareTimeout.toNanos();
     Map<RaftPeer, RestoreStatus> last = new LinkedHashMap<>();
+    Map<RaftPeer, Long> answered = new HashMap<>();
     while (true) {
       last.clear();
       for (RaftPeer p : peers) {
         RestoreStatus s = statusOf(id, p);
         if (s != null) {
           last.put(p, s);
+          answered.put(p, System.nanoTime());
         }
       }
       for (Map.Entry<RaftPeer, RestoreStatus> e : last.entrySet()) {
@@ -300,6 +306,16 @@ public final class RestoreClient implements AutoCloseable {
           .filter(e -> e.getValue().stage() == RestoreSession.Stage.READY).count();
       long ready = last.values().stream().filter(s -> s.stage() == RestoreSession.Stage.READY).count();
       if (ready == peers.size()) {
+        return;
+      }
+      long now = System.nanoTime();
+      List<RaftPeer> silent = peers.stream()
+          .filter(p -> !last.containsKey(p) && now - answered.getOrDefault(p, start) >= silenceLimit.toNanos())
+          .toList();
+      if (readyVoters > voters / 2 && ready + silent.size() == peers.size()) {
+        LOG.warn("restore {}: {} of {} servers ready, {} not answering for {}; committing, they catch up from the "
+            + "log when they return", id, ready, peers.size(), silent.stream().map(RaftPeer::getId).toList(),
+            silenceLimit);
         return;
       }
       if (System.nanoTime() > deadline) {
@@ -397,6 +413,7 @@ public final class RestoreClient implements AutoCloseable {
     private int chunkSize = DEFAULT_CHUNK;
     private int inFlight;
     private Duration prepareTimeout = Duration.ofMinutes(5);
+    private Duration silenceLimit = Duration.ofSeconds(15);
 
     private Builder(GroupConnection connection) {
       this.connection = java.util.Objects.requireNonNull(connection, "connection");
@@ -434,13 +451,30 @@ public final class RestoreClient implements AutoCloseable {
     }
 
     /**
-     * Sets how long to wait for every server to verify the archive before deciding to commit.
+     * Sets how long to wait for every server to verify the archive before deciding to commit (5 minutes by
+     * default). When it runs out, the restore commits if a majority of the voters is ready, and fails and is
+     * aborted otherwise.
      *
      * @param timeout positive
      * @return this builder
      */
     public Builder prepareTimeout(Duration timeout) {
       this.prepareTimeout = java.util.Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * Sets how long a server may not answer at all before the restore stops waiting for it (15 seconds by
+     * default): once a majority of the voters is ready and every other server has been silent this long
+     * (down, or cut off), the restore commits without waiting for {@link #prepareTimeout}; those servers
+     * replay the restore from the log when they return. Servers that answer but are still verifying are
+     * waited for up to the prepare timeout.
+     *
+     * @param limit positive
+     * @return this builder
+     */
+    public Builder silenceLimit(Duration limit) {
+      this.silenceLimit = java.util.Objects.requireNonNull(limit, "limit");
       return this;
     }
 

@@ -54,10 +54,16 @@ class OnlineRestoreReplicaFaultsIT {
       long followerLast = c.division(follower).getRaftLog().getLastEntryTermIndex().getIndex();
       c.kill(follower);
 
+      // The client does not wait out a long prepare timeout for a server that does not answer at all.
       RestoreClient.Result result;
-      try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
+      long started = System.nanoTime();
+      try (RestoreClient restore = RestoreClient.newBuilder(c.connection()).chunkSize(RestoreFixture.CHUNK)
+          .prepareTimeout(Duration.ofMinutes(10)).silenceLimit(Duration.ofSeconds(2)).build()) {
         result = restore.restore(archive, TransferProgress.NONE);
       }
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .as("committed once the majority was ready and %s had been silent for 2 s", follower)
+          .isLessThan(Duration.ofMinutes(2));
       assertThat(result.commitIndex()).isGreaterThan(followerLast);
       for (RaftPeerId id : c.runningIds()) {
         KvTestStateMachine sm = c.stateMachine(id);
