@@ -2,6 +2,8 @@ package io.github.ratissnapshot.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,6 +14,32 @@ import java.util.stream.Stream;
 /** The CLI's contract on failures (DESIGN.md section 3), asserted on a finished process. */
 final class CliAssertions {
   private CliAssertions() {}
+
+  /**
+   * Asserts that {@code verify} accepts the archive and that its state.bin is {@code state}
+   * ({@code "<size> <sha256>"}, as {@code blob fingerprint} prints it), and that meta.json's Size agrees.
+   */
+  static void assertArchiveHoldsState(Path file, String state) {
+    List<CliProcess.Result> rs = CliProcess.runConcurrently(List.of(List.of("verify", file.toString()),
+        List.of("inspect", "--format", "json", file.toString())));
+    assertExit(rs.get(0), 0);
+    assertExit(rs.get(1), 0);
+    try {
+      JsonNode root = new ObjectMapper().readTree(rs.get(1).stdout());
+      JsonNode stateEntry = null;
+      for (JsonNode e : root.get("Entries")) {
+        if (e.get("Name").asText().equals("state.bin")) {
+          stateEntry = e;
+        }
+      }
+      assertThat(stateEntry).as(rs.get(1)::describe).isNotNull();
+      assertThat(stateEntry.get("Size").asLong() + " " + stateEntry.get("SHA256").asText())
+          .as("the archive %s holds the state that was saved", file).isEqualTo(state);
+      assertThat(root.get("Size").asLong()).isEqualTo(stateEntry.get("Size").asLong());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /** Asserts the exit code, showing the whole run if it differs. */
   static void assertExit(CliProcess.Result r, int expected) {

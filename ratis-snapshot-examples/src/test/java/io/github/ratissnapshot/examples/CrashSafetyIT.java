@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.examples;
 
+import static io.github.ratissnapshot.examples.CliAssertions.assertArchiveHoldsState;
 import static io.github.ratissnapshot.examples.CliAssertions.assertExit;
 import static io.github.ratissnapshot.examples.CliAssertions.namesIn;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -78,7 +79,7 @@ class CrashSafetyIT {
     Path part = dir.resolve("cluster.snap.part");
     Path logs = dir.resolve("logs");
     Duration whole = timeFromAppearance(() -> startSave(file, logs, "clean"), () -> Files.exists(part));
-    assertArchiveHoldsState(file);
+    assertArchiveHoldsState(file, state);
     delete(file);
     Random random = new Random(SEED);
     int leftovers = 0;
@@ -94,7 +95,7 @@ class CrashSafetyIT {
           SEED, whole.toMillis(), outcome, names);
       assertThat(names).as(context).isSubsetOf("cluster.snap", "cluster.snap.part");
       if (names.contains("cluster.snap")) {
-        assertArchiveHoldsState(file);
+        assertArchiveHoldsState(file, state);
         complete++;
         delete(file);
       }
@@ -110,7 +111,7 @@ class CrashSafetyIT {
     assertExit(again, 0);
     assertThat(namesIn(dir)).as("the next save replaced the leftover FILE.part; kills: %s", seen)
         .containsExactlyInAnyOrder("cluster.snap", "logs");
-    assertArchiveHoldsState(file);
+    assertArchiveHoldsState(file, state);
     seen.forEach(System.out::println);
     System.out.printf("save: %d kills, %d left FILE.part, %d found a complete FILE (seed %d)%n", KILLS, leftovers,
         complete, SEED);
@@ -204,26 +205,6 @@ class CrashSafetyIT {
     args.addAll(cluster.groupArguments());
     args.add(file.toString());
     return CliProcess.jarCommand(args.toArray(String[]::new));
-  }
-
-  private static void assertArchiveHoldsState(Path file) {
-    List<CliProcess.Result> rs = CliProcess.runConcurrently(List.of(List.of("verify", file.toString()),
-        List.of("inspect", "--format", "json", file.toString())));
-    assertExit(rs.get(0), 0);
-    assertExit(rs.get(1), 0);
-    try {
-      JsonNode root = new ObjectMapper().readTree(rs.get(1).stdout());
-      for (JsonNode e : root.get("Entries")) {
-        if (e.get("Name").asText().equals("state.bin")) {
-          assertThat(e.get("Size").asLong() + " " + e.get("SHA256").asText()).as("the state in %s", file)
-              .isEqualTo(state);
-          return;
-        }
-      }
-      fail("no state.bin in %s", rs.get(1).describe());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   // ---- seed

@@ -1,12 +1,11 @@
 package io.github.ratissnapshot.examples;
 
+import static io.github.ratissnapshot.examples.CliAssertions.assertArchiveHoldsState;
 import static io.github.ratissnapshot.examples.CliAssertions.assertExit;
 import static io.github.ratissnapshot.examples.CliAssertions.assertOneLineError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -213,7 +212,7 @@ class FaultDrillIT {
       Path file = dir.resolve(label.toLowerCase(java.util.Locale.ROOT) + ".snap");
       CliProcess.Result r = CliProcess.run(Duration.ofMinutes(3), saveArgs(file));
       assertExit(r, 0);
-      assertArchiveHolds(file, state);
+      assertArchiveHoldsState(file, state);
       return new Archive(label, file, state, size(file));
     }
 
@@ -344,7 +343,7 @@ class FaultDrillIT {
       if (Files.exists(file)) {
         assertExit(r, 0);
         assertThat(part).as("a successful save leaves no FILE.part: %s", context).doesNotExist();
-        assertArchiveHolds(file, state);
+        assertArchiveHoldsState(file, state);
         outcome = "save ok";
       } else {
         message = assertOneLineError(r, "save", 1);
@@ -352,7 +351,7 @@ class FaultDrillIT {
         CliProcess.Result again = CliProcess.run(Duration.ofMinutes(3), saveArgs(file));
         assertExit(again, 0);
         assertThat(part).as("the next save of the same FILE leaves no FILE.part: %s", context).doesNotExist();
-        assertArchiveHolds(file, state);
+        assertArchiveHoldsState(file, state);
         outcome = "no file";
         notes = (notes.isEmpty() ? "" : notes + "; ") + (leftover ? "FILE.part left, " : "no FILE.part left, ")
             + "the next save succeeded";
@@ -454,29 +453,6 @@ class FaultDrillIT {
     private String[] restoreArgs(Path file) {
       return new String[] {"restore", "--peers", cluster.peersArgument(), "--group", group.toString(),
           file.toString()};
-    }
-
-    /** Asserts that {@code verify} accepts the archive and that its state.bin is {@code state}. */
-    private static void assertArchiveHolds(Path file, String state) {
-      List<CliProcess.Result> rs = CliProcess.runConcurrently(List.of(List.of("verify", file.toString()),
-          List.of("inspect", "--format", "json", file.toString())));
-      assertExit(rs.get(0), 0);
-      assertExit(rs.get(1), 0);
-      try {
-        JsonNode root = new ObjectMapper().readTree(rs.get(1).stdout());
-        JsonNode stateEntry = null;
-        for (JsonNode e : root.get("Entries")) {
-          if (e.get("Name").asText().equals("state.bin")) {
-            stateEntry = e;
-          }
-        }
-        assertThat(stateEntry).as(rs.get(1)::describe).isNotNull();
-        assertThat(stateEntry.get("Size").asLong() + " " + stateEntry.get("SHA256").asText())
-            .as("the archive %s holds the state that was saved", file).isEqualTo(state);
-        assertThat(root.get("Size").asLong()).isEqualTo(stateEntry.get("Size").asLong());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
 
     private String label(String state) {
