@@ -58,6 +58,11 @@ final class ClusterProcess implements AutoCloseable {
       return new Launch(jvmOptions, concat(args, List.of("--state-machine", "blob")), wrapper);
     }
 
+    /** Returns this launch with more arguments after the standard ones, such as {@code --tls-cert FILE}. */
+    Launch with(String... more) {
+      return new Launch(jvmOptions, concat(args, Arrays.asList(more)), wrapper);
+    }
+
     /** Returns this launch with more JVM options. */
     Launch jvm(String... options) {
       return new Launch(concat(jvmOptions, Arrays.asList(options)), args, wrapper);
@@ -85,6 +90,7 @@ final class ClusterProcess implements AutoCloseable {
   private final Map<String, String> peers;
   private final UUID group;
   private final Path logDir;
+  private volatile List<String> clientOptions = List.of();
   private RaftClient probe;
 
   private ClusterProcess(Map<String, String> peers, UUID group, Path logDir) {
@@ -228,12 +234,22 @@ final class ClusterProcess implements AutoCloseable {
     return List.of("--peers", peersArgument(), "--group", group.toString());
   }
 
-  /** Runs {@code kv <args> --peers ... --group ...}. */
+  /**
+   * Sets options that every {@code kv} and {@code blob} command run by this object gets after the group
+   * arguments, such as a trusted client's {@code --tls-cert F --tls-key F --tls-ca F} for a cluster on mutual
+   * TLS. The probe of this JVM ({@link #leader}, {@link #queryFingerprint}) stays plaintext: it cannot reach
+   * such a cluster.
+   */
+  void clientOptions(String... options) {
+    clientOptions = List.of(options);
+  }
+
+  /** Runs {@code kv <args> --peers ... --group ...} and the {@link #clientOptions}. */
   CliProcess.Result kv(String... args) {
     return client("kv", args);
   }
 
-  /** Runs {@code blob <args> --peers ... --group ...}. */
+  /** Runs {@code blob <args> --peers ... --group ...} and the {@link #clientOptions}. */
   CliProcess.Result blob(String... args) {
     return client("blob", args);
   }
@@ -243,6 +259,7 @@ final class ClusterProcess implements AutoCloseable {
     all.add(command);
     all.addAll(Arrays.asList(args));
     all.addAll(groupArguments());
+    all.addAll(clientOptions);
     return CliProcess.run(all.toArray(String[]::new));
   }
 

@@ -112,7 +112,18 @@ public final class RatisSnapshotCli {
     if (m == null || m.isBlank()) {
       m = r.getClass().getSimpleName();
     }
-    return m.replace('\n', ' ');
+    return oneLine(m);
+  }
+
+  /**
+   * Replaces control characters with spaces: line breaks, and raw bytes that a library's message may quote,
+   * such as Ratis's retry failure quoting the request ({@code kv put} of a 13-character key puts a carriage
+   * return there, which would split the error in two).
+   */
+  static String oneLine(String m) {
+    StringBuilder sb = new StringBuilder(m.length());
+    m.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? ' ' : c));
+    return sb.toString();
   }
 
   private static Throwable root(Throwable t) {

@@ -31,15 +31,19 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Real X.509 material for the TLS tests, generated with BouncyCastle: a certificate authority, and
  * certificates it signs for 127.0.0.1/localhost usable as both server and client, written as PEM files
  * (keys as PKCS#8, as gRPC's netty requires).
+ *
+ * <p>Public for the tests of other modules, which get it from this module's test-jar (the examples' end-to-end
+ * TLS test passes the files to the CLI). Thread-safe: every call generates new keys.
  */
-final class TestCertificates {
+public final class TestCertificates {
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
   /** An authority that signs certificates. */
-  static final class Authority {
+  public static final class Authority {
     final KeyPair keys;
     final X509Certificate cert;
-    final Path certFile;
+    /** The authority's certificate as a PEM file, {@code <name>.crt}: what a party trusts ({@code --tls-ca}). */
+    public final Path certFile;
 
     private Authority(KeyPair keys, X509Certificate cert, Path certFile) {
       this.keys = keys;
@@ -47,8 +51,16 @@ final class TestCertificates {
       this.certFile = certFile;
     }
 
-    /** Issues a certificate for {@code name} and writes {@code <name>.crt} and {@code <name>.key}. */
-    Issued issue(Path dir, String name) throws Exception {
+    /**
+     * Issues a certificate for {@code name}, valid for 127.0.0.1 and localhost as server and client, and
+     * writes {@code <name>.crt} and {@code <name>.key} (PKCS#8) into {@code dir}, replacing files of those names.
+     *
+     * @param dir an existing directory
+     * @param name the subject's common name and the files' base name
+     * @return the files
+     * @throws Exception if the key cannot be generated, the certificate signed or a file written
+     */
+    public Issued issue(Path dir, String name) throws Exception {
       KeyPair kp = rsa();
       X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(cert, serial(), from(), to(),
           new X500Name("CN=" + name), kp.getPublic());
@@ -65,13 +77,26 @@ final class TestCertificates {
     }
   }
 
-  /** A certificate and its key, as files. */
-  record Issued(Path cert, Path key) {}
+  /**
+   * A certificate and its key, as files.
+   *
+   * @param cert the certificate (PEM), for {@code --tls-cert}
+   * @param key its private key (PEM, PKCS#8), for {@code --tls-key}
+   */
+  public record Issued(Path cert, Path key) {}
 
   private TestCertificates() {}
 
-  /** Creates an authority named {@code name} and writes {@code <name>.crt}. */
-  static Authority authority(Path dir, String name) throws Exception {
+  /**
+   * Creates a self-signed authority named {@code name} and writes its certificate to {@code <name>.crt} in
+   * {@code dir}; its private key stays in memory.
+   *
+   * @param dir an existing directory
+   * @param name the authority's common name and the file's base name
+   * @return the authority, which issues certificates
+   * @throws Exception if the key cannot be generated, the certificate signed or the file written
+   */
+  public static Authority authority(Path dir, String name) throws Exception {
     KeyPair kp = rsa();
     X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=" + name), serial(), from(), to(),
         new X500Name("CN=" + name), kp.getPublic());
