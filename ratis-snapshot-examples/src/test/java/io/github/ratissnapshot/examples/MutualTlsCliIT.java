@@ -116,7 +116,8 @@ class MutualTlsCliIT {
         System.out.printf("%s: kv put refused in %d ms, save in %d ms, restore in %d ms%n", outsider,
             stolenPut.elapsed().toMillis(), stolenSave.elapsed().toMillis(), restore.elapsed().toMillis());
 
-        assertOneLineError(stolenPut, "kv put", 1);
+        assertThat(assertOneLineError(stolenPut, "kv put", 1)).as(stolenPut::describe)
+            .startsWith("failed to run kv put on group ").contains(peers);
         assertThat(stolenPut.stdout()).as(stolenPut::describe).isEmpty();
 
         assertThat(assertOneLineError(stolenSave, "save", 1)).as(stolenSave::describe)

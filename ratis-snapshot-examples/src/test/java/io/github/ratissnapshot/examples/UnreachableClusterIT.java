@@ -85,6 +85,18 @@ class UnreachableClusterIT {
     assertThat(namesIn(dir)).containsExactly("valid.snap");
   }
 
+  @Test
+  @Execution(ExecutionMode.CONCURRENT)
+  void kvPutExitsOneNamingTheGroupAndPeers() {
+    UUID group = UUID.randomUUID();
+    CliProcess.Result r = CliProcess.run(BOUND, "kv", "put", "k", "v", "--peers", peers, "--group", group.toString(),
+        "--timeout", "2s");
+    assertUnreachable(r, "kv put");
+    assertThat(r.stderr()).as(r::describe)
+        .contains("failed to run kv put on group " + org.apache.ratis.protocol.RaftGroupId.valueOf(group) + " at ")
+        .contains("UNAVAILABLE");
+  }
+
   private void assertUnreachable(CliProcess.Result r, String command) {
     String message = assertOneLineError(r, command, 1);
     assertThat(message).as(r::describe).contains(peerItems);

@@ -1,6 +1,8 @@
 package io.github.ratissnapshot.examples.kv;
 
 import io.github.ratissnapshot.archive.cli.GroupOptions;
+import io.github.ratissnapshot.archive.ratis.GroupConnection;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,10 +31,21 @@ public final class KvCommand {
     @Mixin
     GroupOptions group = new GroupOptions();
 
+    /**
+     * Runs the subcommand; a failure of Ratis's (the group unreachable, the request refused) becomes one
+     * message that names the group, its peers and the underlying cause, as {@code save} and {@code restore}
+     * report theirs.
+     */
     @Override
     public Integer call() throws Exception {
-      try (RaftClient client = group.connect().newClient()) {
+      GroupConnection connection = group.connect();
+      try (RaftClient client = connection.newClient()) {
         run(new KvClient(client), spec.commandLine().getOut());
+      } catch (IOException e) {
+        if (e.getClass().getName().startsWith("org.apache.ratis.")) {
+          throw connection.unreachable("run kv " + spec.name(), e);
+        }
+        throw e;
       }
       spec.commandLine().getOut().flush();
       return 0;
