@@ -107,6 +107,8 @@ public final class ArchiveSupport implements AutoCloseable {
   private volatile Path stagingDir;
   private volatile RestoreSession restore;
   private volatile AppliedConf lastConf;
+  /** Why the last snapshot could not be written, until one is; for the save that asked for it. */
+  private volatile String snapshotFailure;
   private PendingState pending;
 
   private record AppliedConf(long index, Configuration configuration) {}
@@ -207,9 +209,15 @@ public final class ArchiveSupport implements AutoCloseable {
    * restart replays the whole restore from the log. Right after a {@code COMMIT} the archive's extracted
    * state becomes the snapshot without being written again.
    *
+   * <p>If the snapshot cannot be written (a full disk), its temporary file is removed, the failure is
+   * logged and kept, and -1 is returned ("no snapshot taken", as Ratis's {@code BaseStateMachine} says):
+   * Ratis only logs a snapshot's {@code IOException} and would leave a snapshot request waiting until its
+   * timeout, whereas -1 answers it at once, and the save that asked learns why from its {@code PIN} query.
+   *
    * @param lastApplied the last applied term-index
-   * @return the index of the latest snapshot, never below the previous one; -1 if there is none
-   * @throws IOException if writing the snapshot fails
+   * @return the index of the latest snapshot, never below the previous one; -1 if there is none or this
+   *     one could not be written
+   * @throws IOException if publishing a restored state as the snapshot fails
    */
   public long takeSnapshot(TermIndex lastApplied) throws IOException {
     SingleFileSnapshotInfo latest = snapshots.latest();
@@ -229,8 +237,16 @@ public final class ArchiveSupport implements AutoCloseable {
       if (p != null) {
         p.discard();
       }
-      snapshots.write(app, target);
+      try {
+        snapshots.write(app, target);
+      } catch (IOException e) {
+        LOG.error("{}: failed to write the snapshot at {}; no snapshot taken", server == null ? "" : server.getId(),
+            target, e);
+        snapshotFailure = "writing the snapshot at index " + target.getIndex() + " failed: " + e.getMessage();
+        return RaftLog.INVALID_LOG_INDEX;
+      }
     }
+    snapshotFailure = null;
     rememberConf(target.getIndex());
     return target.getIndex();
   }
@@ -328,13 +344,23 @@ public final class ArchiveSupport implements AutoCloseable {
    *
    * @return the pinned snapshot; the caller closes it
    * @throws RemoteArchiveException with {@link RemoteArchiveException#NO_SNAPSHOT} if there is none
-   * @throws IOException if pinning fails
+   * @throws IOException if pinning fails, or if the last snapshot could not be written (pinning an older
+   *     one would save a state older than the one asked for)
    */
   public PinnedSnapshot pinLatest() throws IOException {
+    String failure = snapshotFailure;
+    if (failure != null) {
+      throw new IOException(failure);
+    }
     PinInfo info = pinInfo();
     SnapshotPins p = pins;
     return new PinnedSnapshot(info.term(), info.index(), info.size(), info.configuration(),
         info.configurationIndex(), pinPath(info.pinId()), () -> p.release(info.pinId()));
+  }
+
+  /** Returns why the last snapshot could not be written, or null if it was (or none was tried). */
+  String snapshotFailure() {
+    return snapshotFailure;
   }
 
   /** Stops the background trigger and deletes staging files. */
@@ -483,6 +509,10 @@ public final class ArchiveSupport implements AutoCloseable {
     if (!request.serverId().equals(me)) {
       return ArchiveProtocol.failed("WRONG_SERVER", "the pin request for " + request.serverId()
           + " reached " + me);
+    }
+    String failure = snapshotFailure;
+    if (failure != null) {
+      throw new RemoteArchiveException(RemoteArchiveException.IO, failure);
     }
     return ArchiveProtocol.ok(ArchiveProtocol.pinInfo(pinInfo()));
   }

@@ -44,7 +44,16 @@ public final class LocalSnapshots {
       throw new IOException("failed to take a snapshot on " + division.getMemberId() + ": "
           + reply.getException(), reply.getException());
     }
+    if (reply.getLogIndex() < 0) {
+      String why = support.snapshotFailure();
+      throw new IOException("failed to take a snapshot on " + division.getMemberId() + ": "
+          + (why == null ? "no snapshot taken" : why));
+    }
     try (PinnedSnapshot pinned = support.pinLatest(); InputStream state = pinned.openStream()) {
+      if (pinned.index() < reply.getLogIndex()) {
+        throw new IOException("failed to take a snapshot on " + division.getMemberId() + ": the latest is at "
+            + pinned.index() + ", below the " + reply.getLogIndex() + " it reported");
+      }
       return Snapshot.write(pinned.meta(Instant.now()), state, tempDir, writer);
     }
   }

@@ -88,6 +88,12 @@ public final class SaveClient implements AutoCloseable {
     } catch (RemoteArchiveException e) {
       throw new IOException("server " + target + " cannot provide its snapshot: " + e.getMessage(), e);
     }
+    if (snap.getLogIndex() < 0 || pin.index() < snap.getLogIndex()) {
+      // No snapshot was taken now: the pinned one is older than the state the save must cover.
+      releaseQuietly(pin, target);
+      throw new IOException("server " + target + " took no snapshot (it answered index " + snap.getLogIndex()
+          + "; its latest is at " + pin.index() + ")");
+    }
     try (PulledState state = new PulledState(target, pin, progress)) {
       var meta = io.github.ratissnapshot.archive.format.SnapshotMeta.of(pin.term(), pin.index(),
           pin.configuration(), pin.configurationIndex(), pin.size(), Instant.now());
@@ -218,11 +224,15 @@ public final class SaveClient implements AutoCloseable {
       for (CompletableFuture<RaftClientReply> f : inFlight) {
         f.cancel(true);
       }
-      try {
-        client.io().sendStaleRead(ArchiveProtocol.release(pin.pinId()), 0, target);
-      } catch (IOException | RuntimeException ignored) {
-        // the pin expires on the server by itself
-      }
+      releaseQuietly(pin, target);
+    }
+  }
+
+  private void releaseQuietly(PinInfo pin, RaftPeerId target) {
+    try {
+      client.io().sendStaleRead(ArchiveProtocol.release(pin.pinId()), 0, target);
+    } catch (IOException | RuntimeException ignored) {
+      // the pin expires on the server by itself
     }
   }
 }
