@@ -21,11 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The limits of the machine: a restore that does not fit on the servers' disks fails cleanly and changes
- * nothing, and archives far larger than the heap save and restore with small heaps, because nothing holds a
+ * nothing, a save whose snapshot does not fit on the server's disk fails at once and changes nothing, and
+ * archives far larger than the heap save and restore with small heaps, because nothing holds a
  * state or an archive in memory.
  */
 class ResourceLimitsIT {
-  /** Each node's disk in the full-disk test: the 8 MiB state and the staged 27 MB archive fit, its 128 MiB state does not. */
+  /**
+   * Each node's disk in the full-disk tests: an 8 MiB state and the staged 27 MB archive fit, its 128 MiB
+   * state does not; a 60 MiB state fits, it and its snapshot do not.
+   */
   private static final String NODE_DISK = "100m";
   private static final Pattern SAVED = Pattern.compile("Size (\\d+) \\(state sha256 ([0-9a-f]{64})\\); archive (\\d+) bytes");
 
@@ -45,19 +49,7 @@ class ResourceLimitsIT {
       assertExit(CliProcess.run(Duration.ofMinutes(3), save.toArray(String[]::new)), 0);
     }
 
-    // Three nodes, each in its own process with its storage on its own 100 MiB tmpfs.
-    int[] ports = FreePorts.any(3);
-    Map<String, String> peers = new LinkedHashMap<>();
-    Map<String, Path> storage = new LinkedHashMap<>();
-    for (int i = 0; i < 3; i++) {
-      String id = "n" + (i + 1);
-      peers.put(id, "127.0.0.1:" + ports[i]);
-      storage.put(id, mkdirs(dir.resolve(id)));
-    }
-    ClusterProcess.Launch onSmallDisks = ClusterProcess.Launch.DEFAULT.blob()
-        .wrapped((id, command) -> PrivateMount.onTmpfs(storage.get(id), NODE_DISK, command));
-    try (ClusterProcess cluster = ClusterProcess.startNodes(peers, UUID.randomUUID(), storage, dir.resolve("logs"),
-        onSmallDisks)) {
+    try (ClusterProcess cluster = startOnSmallDisks(dir)) {
       String old = cluster.blobOk("generate", "--size", "8MiB", "--seed", "1");
       assertThat(old).isNotEqualTo(bigState);
 
@@ -92,6 +84,35 @@ class ResourceLimitsIT {
   }
 
   @Test
+  void saveWhoseSnapshotDoesNotFitOnTheLeadersDiskFailsAndTheGroupKeepsWorking(@TempDir Path dir) {
+    String why = PrivateMount.unavailableReason(dir);
+    assumeTrue(why == null, () -> "each node needs its own small tmpfs (unshare -m, mount -t tmpfs): " + why);
+    try (ClusterProcess cluster = startOnSmallDisks(dir)) {
+      // 60 MiB of state on a 100 MiB disk: a snapshot of it, another 60 MiB, cannot be written.
+      String state = cluster.blobOk("generate", "--size", "60MiB", "--seed", "5");
+      Path file = dir.resolve("saves").resolve("full.snap");
+      mkdirs(file.getParent());
+
+      CliProcess.Result r = exec(List.of(), Duration.ofMinutes(3), "save", cluster, file.toString());
+
+      String message = assertOneLineError(r, "save", 1);
+      assertThat(message).as(r::describe).containsIgnoringCase("No space left on device");
+      assertThat(CliAssertions.namesIn(file.getParent())).as("no FILE, no FILE.part").isEmpty();
+      for (String id : cluster.ids()) {
+        assertThat(cluster.isRunning(id)).as("node %s keeps running%n%s", id, cluster.describe()).isTrue();
+      }
+      assertThat(cluster.awaitSameFingerprintOnEveryNode(ClusterProcess.STARTUP)).as("every node keeps its state")
+          .isEqualTo(state);
+
+      // The failed snapshot's space is given back: a smaller state is written and saved.
+      String smaller = cluster.blobOk("generate", "--size", "30MiB", "--seed", "6");
+      CliProcess.Result again = exec(List.of(), Duration.ofMinutes(3), "save", cluster, file.toString());
+      assertExit(again, 0);
+      CliAssertions.assertArchiveHoldsState(file, smaller);
+    }
+  }
+
+  @Test
   void archiveFarLargerThanTheHeapSavesAndRestoresWithSmallHeaps(@TempDir Path dir) throws IOException {
     List<String> smallHeap = List.of("-Xmx64m");
     try (ClusterProcess cluster = ClusterProcess.start(dir.resolve("cluster"), 3,
@@ -119,6 +140,21 @@ class ResourceLimitsIT {
       assertThat(restore.stderr()).as(restore::describe).doesNotContain("OutOfMemoryError");
       assertThat(cluster.awaitSameFingerprintOnEveryNode(Duration.ofMinutes(3))).isEqualTo(saved);
     }
+  }
+
+  /** Starts three blob nodes, each in its own process with its storage on its own {@link #NODE_DISK} tmpfs. */
+  private static ClusterProcess startOnSmallDisks(Path dir) {
+    int[] ports = FreePorts.any(3);
+    Map<String, String> peers = new LinkedHashMap<>();
+    Map<String, Path> storage = new LinkedHashMap<>();
+    for (int i = 0; i < 3; i++) {
+      String id = "n" + (i + 1);
+      peers.put(id, "127.0.0.1:" + ports[i]);
+      storage.put(id, mkdirs(dir.resolve(id)));
+    }
+    ClusterProcess.Launch onSmallDisks = ClusterProcess.Launch.DEFAULT.blob()
+        .wrapped((id, command) -> PrivateMount.onTmpfs(storage.get(id), NODE_DISK, command));
+    return ClusterProcess.startNodes(peers, UUID.randomUUID(), storage, dir.resolve("logs"), onSmallDisks);
   }
 
   /** Runs {@code blob <args>} against the cluster with a 3-minute bound (512 MiB take a while). */
