@@ -348,10 +348,6 @@ public final class ArchiveSupport implements AutoCloseable {
    *     one would save a state older than the one asked for)
    */
   public PinnedSnapshot pinLatest() throws IOException {
-    String failure = snapshotFailure;
-    if (failure != null) {
-      throw new IOException(failure);
-    }
     PinInfo info = pinInfo();
     SnapshotPins p = pins;
     return new PinnedSnapshot(info.term(), info.index(), info.size(), info.configuration(),
@@ -510,14 +506,15 @@ public final class ArchiveSupport implements AutoCloseable {
       return ArchiveProtocol.failed("WRONG_SERVER", "the pin request for " + request.serverId()
           + " reached " + me);
     }
+    return ArchiveProtocol.ok(ArchiveProtocol.pinInfo(pinInfo()));
+  }
+
+  /** Pins the latest snapshot, unless the last one could not be written: an older one would be stale. */
+  private PinInfo pinInfo() throws IOException {
     String failure = snapshotFailure;
     if (failure != null) {
       throw new RemoteArchiveException(RemoteArchiveException.IO, failure);
     }
-    return ArchiveProtocol.ok(ArchiveProtocol.pinInfo(pinInfo()));
-  }
-
-  private PinInfo pinInfo() throws IOException {
     for (int attempt = 0; ; attempt++) {
       SingleFileSnapshotInfo latest = snapshots.latest();
       if (latest == null) {

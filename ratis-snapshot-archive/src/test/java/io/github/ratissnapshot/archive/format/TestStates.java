@@ -7,7 +7,7 @@ import java.security.MessageDigest;
  * Deterministic generated state for tests: a stream of {@code size} bytes that looks like key-value
  * records (compresses about 3 to 5 times), produced on the fly so that no test holds a state in memory.
  */
-final class TestStates {
+public final class TestStates {
   private static final byte[][] WORDS = java.util.stream.Stream.of("alpha---", "bravo---", "charlie-", "delta---",
       "echo----", "foxtrot-", "golf----", "hotel---", "india---", "juliett-", "kilo----", "lima----", "mike----",
       "november", "oscar---", "papa----").map(w -> w.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
@@ -15,8 +15,8 @@ final class TestStates {
 
   private TestStates() {}
 
-  /** Returns a stream of {@code size} bytes determined by {@code seed}. */
-  static InputStream stream(long seed, long size) {
+  /** Returns a stream of {@code size} bytes determined by {@code seed}; the caller closes it. */
+  public static InputStream stream(long seed, long size) {
     return new InputStream() {
       private final byte[] record = new byte[64];
       private long produced;
@@ -84,6 +84,11 @@ final class TestStates {
         return rng >>> 33;
       }
     };
+  }
+
+  /** Returns the SHA-256 of {@link #stream(long, long)}, in lowercase hex. */
+  public static String sha256Hex(long seed, long size) throws java.io.IOException {
+    return java.util.HexFormat.of().formatHex(sha256(seed, size));
   }
 
   /** Returns the SHA-256 of {@link #stream(long, long)}. */

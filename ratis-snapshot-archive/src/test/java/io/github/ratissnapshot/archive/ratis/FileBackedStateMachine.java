@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.archive.ratis;
 
+import io.github.ratissnapshot.archive.format.TestStates;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,7 +81,7 @@ class FileBackedStateMachine extends ArchivingStateMachine {
     if (!op[0].equals("GEN")) {
       throw new IOException("unknown operation " + op[0]);
     }
-    try (InputStream in = GeneratedBytes.stream(Long.parseLong(op[1]), Long.parseLong(op[2]))) {
+    try (InputStream in = TestStates.stream(Long.parseLong(op[1]), Long.parseLong(op[2]))) {
       install(in);
     }
     return Message.valueOf(sha256);

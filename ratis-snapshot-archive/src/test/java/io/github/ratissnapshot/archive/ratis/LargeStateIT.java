@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
+import io.github.ratissnapshot.archive.format.TestStates;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.ratis.client.RaftClient;
@@ -26,7 +27,7 @@ class LargeStateIT {
   @Test
   void remoteSaveAndOnlineRestoreOfA256MiBStateStream() throws Exception {
     assertThat(Runtime.getRuntime().maxMemory()).isLessThan(4 * STATE);
-    String original = GeneratedBytes.sha256(7, STATE);
+    String original = TestStates.sha256Hex(7, STATE);
     try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("cluster"), 3, 0, FileBackedStateMachine::new,
         LoopbackCluster::smallLogs).start()) {
       c.leader();

@@ -81,10 +81,7 @@ class OnlineRestoreInterferenceIT {
       gate.open();
       RestoreClient.Result result = restoring.get(60, TimeUnit.SECONDS);
       assertThat(result.restoreId()).isEqualTo(open);
-      RestoreFixture.assertEveryReplicaHolds(c, newState);
-      RestoreFixture.assertNoRestoreOpen(c);
-      RestoreFixture.awaitNoStagingFiles(c);
-      RestoreFixture.assertAcceptsWrites(c, newState);
+      RestoreFixture.assertSettledWith(c, newState);
     }
   }
 
@@ -131,10 +128,7 @@ class OnlineRestoreInterferenceIT {
 
       gate.open();
       assertThat(restoring.get(60, TimeUnit.SECONDS).restoreId()).isEqualTo(open);
-      RestoreFixture.assertEveryReplicaHolds(c, newState);
-      RestoreFixture.assertNoRestoreOpen(c);
-      RestoreFixture.awaitNoStagingFiles(c);
-      RestoreFixture.assertAcceptsWrites(c, newState);
+      RestoreFixture.assertSettledWith(c, newState);
     }
   }
 
@@ -162,10 +156,7 @@ class OnlineRestoreInterferenceIT {
       try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
         restore.restore(archive, TransferProgress.NONE);
       }
-      RestoreFixture.assertEveryReplicaHolds(c, newState);
-      RestoreFixture.assertNoRestoreOpen(c);
-      RestoreFixture.awaitNoStagingFiles(c);
-      RestoreFixture.assertAcceptsWrites(c, newState);
+      RestoreFixture.assertSettledWith(c, newState);
     }
   }
 
@@ -215,10 +206,7 @@ class OnlineRestoreInterferenceIT {
         second = restore.restore(archive, TransferProgress.NONE);
       }
       assertThat(second.restoreId()).isNotEqualTo(first);
-      RestoreFixture.assertEveryReplicaHolds(c, newState);
-      RestoreFixture.assertNoRestoreOpen(c);
-      RestoreFixture.awaitNoStagingFiles(c);
-      RestoreFixture.assertAcceptsWrites(c, newState);
+      RestoreFixture.assertSettledWith(c, newState);
     }
   }
 

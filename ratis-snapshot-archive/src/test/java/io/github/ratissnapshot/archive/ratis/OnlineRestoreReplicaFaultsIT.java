@@ -79,10 +79,7 @@ class OnlineRestoreReplicaFaultsIT {
       }
 
       c.start(follower, RaftStorage.StartupOption.RECOVER);
-      RestoreFixture.assertEveryReplicaHolds(c, newState);
-      RestoreFixture.assertNoRestoreOpen(c);
-      RestoreFixture.awaitNoStagingFiles(c);
-      RestoreFixture.assertAcceptsWrites(c, newState);
+      RestoreFixture.assertSettledWith(c, newState);
     }
   }
 
@@ -125,10 +122,7 @@ class OnlineRestoreReplicaFaultsIT {
       restart.get().get(60, TimeUnit.SECONDS);
       assertThat(result.archiveId()).isNotEmpty();
 
-      RestoreFixture.assertEveryReplicaHolds(c, newState);
-      RestoreFixture.assertNoRestoreOpen(c);
-      RestoreFixture.awaitNoStagingFiles(c);
-      RestoreFixture.assertAcceptsWrites(c, newState);
+      RestoreFixture.assertSettledWith(c, newState);
     } finally {
       faults.shutdownNow();
     }

@@ -7,6 +7,7 @@ import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
+import io.github.ratissnapshot.archive.format.TestStates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -45,7 +46,7 @@ class RemoteSaveIT {
       try (RaftClient client = c.client()) {
         client.io().send(FileBackedStateMachine.generate(3, STATE));
       }
-      String expected = GeneratedBytes.sha256(3, STATE);
+      String expected = TestStates.sha256Hex(3, STATE);
       for (RaftPeerId id : c.runningIds()) {
         FileBackedStateMachine sm = c.stateMachine(id);
         Eventually.until(Duration.ofSeconds(60), id + " applied", () -> sm.sha256().equals(expected));
@@ -74,7 +75,7 @@ class RemoteSaveIT {
       try (RaftClient client = c.client()) {
         client.io().send(FileBackedStateMachine.generate(4, STATE));
       }
-      String expected = GeneratedBytes.sha256(4, STATE);
+      String expected = TestStates.sha256Hex(4, STATE);
       Path sm = leader.getRaftStorage().getStorageDir().getStateMachineDir().toPath();
       AtomicBoolean churned = new AtomicBoolean();
       List<Path> before = new ArrayList<>();

@@ -266,6 +266,17 @@ final class RestoreFixture {
     return files;
   }
 
+  /**
+   * The end of every restore test: every replica holds {@code state}, no restore is open, no staging file is
+   * left, and the group takes a write.
+   */
+  static void assertSettledWith(LoopbackCluster c, Map<String, String> state) throws Exception {
+    assertEveryReplicaHolds(c, state);
+    assertNoRestoreOpen(c);
+    awaitNoStagingFiles(c);
+    assertAcceptsWrites(c, state);
+  }
+
   /** Waits until no peer has a staging file (a committed restore's state moves to {@code sm/} shortly after). */
   static void awaitNoStagingFiles(LoopbackCluster c) throws Exception {
     try {
