@@ -115,6 +115,45 @@ class AtomicFileTest {
     assertThat(dir.resolve("backup.snap")).isEmptyFile();
   }
 
+  /**
+   * A second writer that tries to take the same target while the first commits must never truncate what the
+   * first publishes: the first renames while it still holds the lock, and a second writer that opened the
+   * {@code .part} file just before the rename notices that the name no longer leads to what it locked.
+   */
+  @Test
+  void aSecondWriterRacingACommitNeverTruncatesThePublishedFile() throws Exception {
+    Path target = dir.resolve("raced.snap");
+    byte[] content = new byte[64 * 1024];
+    java.util.Arrays.fill(content, (byte) 'x');
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger secondWriterWins = new java.util.concurrent.atomic.AtomicInteger();
+    Thread rival = new Thread(() -> {
+      while (!stop.get()) {
+        try (AtomicFile second = AtomicFile.create(target, true)) {
+          secondWriterWins.incrementAndGet(); // it locked the .part file: closing it deletes its own file only
+        } catch (IOException busy) {
+          // the first writer holds it: the expected answer
+        }
+      }
+    }, "rival-writer");
+    rival.start();
+    try {
+      for (int i = 0; i < 1500; i++) {
+        try (AtomicFile first = AtomicFile.create(target, true)) {
+          first.stream().write(content);
+          first.commit();
+        } catch (IOException lostTheRace) {
+          continue; // the rival held the .part file at create, or removed it before the rename: nothing published
+        }
+        assertThat(Files.size(target)).as("size of what commit %d published", i).isEqualTo(content.length);
+      }
+    } finally {
+      stop.set(true);
+      rival.join();
+    }
+    assertThat(secondWriterWins.get()).as("the rival got the .part file at times, so the race was run").isPositive();
+  }
+
   private Stream<String> names() throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.map(p -> p.getFileName().toString()).toList().stream();
