@@ -1,6 +1,5 @@
 package io.github.ratissnapshot.archive.format;
 
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -31,7 +30,7 @@ public record ArchiveEntry(String name, long size, byte[] sha256) {
 
   /** Returns the SHA-256 digest as 64 lowercase hex digits, as {@code sha256sum} prints it. */
   public String sha256Hex() {
-    return HexFormat.of().formatHex(sha256);
+    return Digests.hex(sha256);
   }
 
   @Override

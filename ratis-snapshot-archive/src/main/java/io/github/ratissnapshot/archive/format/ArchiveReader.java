@@ -12,7 +12,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,7 +45,6 @@ public final class ArchiveReader {
   private static final long HEADER_BUDGET = 1 << 20;
   private static final long MAX_END_PADDING = 1 << 20;
   private static final int END_MARKER = 2 * ArchiveLayout.RECORD;
-  private static final HexFormat HEX = HexFormat.of();
 
   private final int maxMetaBytes;
   private final int maxSumsBytes;
@@ -267,7 +265,7 @@ public final class ArchiveReader {
       while (done < size) {
         done += fill(bytes, done, (int) size - done, e.getName(), done, size);
       }
-      byte[] hash = Sha256.newDigest().digest(bytes);
+      byte[] hash = Digests.sha256().digest(bytes);
       entries.add(new ArchiveEntry(e.getName(), size, hash));
       return bytes;
     }
@@ -363,7 +361,7 @@ public final class ArchiveReader {
       }
       if (!MessageDigest.isEqual(expected, actual)) {
         throw new CorruptArchiveException(Problem.HASH_MISMATCH, name, "SHA-256 of " + name + ": actual "
-            + HEX.formatHex(actual) + " != expected " + HEX.formatHex(expected) + " (SHA256SUMS)");
+            + Digests.hex(actual) + " != expected " + Digests.hex(expected) + " (SHA256SUMS)");
       }
     }
   }

@@ -117,7 +117,7 @@ public final class ArchiveWriter {
   }
 
   private static byte[] copyExactly(InputStream in, OutputStream out, long size) throws IOException {
-    MessageDigest sha = Sha256.newDigest();
+    MessageDigest sha = Digests.sha256();
     byte[] buf = new byte[(int) Math.min(COPY_BUFFER, Math.max(size, 1))];
     long remaining = size;
     while (remaining > 0) {
@@ -138,7 +138,7 @@ public final class ArchiveWriter {
   }
 
   private static byte[] sha256(byte[] bytes) {
-    return Sha256.newDigest().digest(bytes);
+    return Digests.sha256().digest(bytes);
   }
 
   /** Rounds to the nearest second, as Go's {@code archive/tar} does with {@code ModTime}. */

@@ -11,9 +11,11 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -169,6 +171,8 @@ public final class AtomicFile implements Closeable {
       }
     } catch (NoSuchFileException noDirectory) {
       // create() fails next with the directory's name
+    } catch (NotDirectoryException e) {
+      throw new FileSystemException(part.getParent().toString(), null, "Not a directory");
     }
   }
 

@@ -21,7 +21,7 @@ final class HashingPipe implements AutoCloseable {
   private static final Chunk END = new Chunk(new byte[0], 0);
 
   private final OutputStream sink;
-  private final MessageDigest digest = Sha256.newDigest();
+  private final MessageDigest digest = Digests.sha256();
   private final BlockingQueue<byte[]> free;
   private final BlockingQueue<Chunk> full;
   private final Thread consumer;

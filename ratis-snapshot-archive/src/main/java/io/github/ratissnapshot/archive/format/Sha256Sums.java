@@ -4,6 +4,7 @@ import io.github.ratissnapshot.archive.format.ArchiveException.Problem;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +24,7 @@ final class Sha256Sums {
   static byte[] format(Map<String, byte[]> sums) {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<String, byte[]> e : sums.entrySet()) {
-      sb.append(HEX.formatHex(e.getValue())).append("  ").append(e.getKey()).append('\n');
+      sb.append(Digests.hex(e.getValue())).append("  ").append(e.getKey()).append('\n');
     }
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
@@ -57,7 +58,7 @@ final class Sha256Sums {
         throw invalid("SHA256SUMS line " + (i + 1) + " names \"" + abbreviate(name)
             + "\", which is not an entry the archive hashes (meta.json, state.bin)");
       }
-      if (sums.put(name, HEX.parseHex(m.group(1).toLowerCase(java.util.Locale.ROOT))) != null) {
+      if (sums.put(name, HEX.parseHex(m.group(1).toLowerCase(Locale.ROOT))) != null) {
         throw invalid("SHA256SUMS lists " + name + " twice");
       }
     }

@@ -49,7 +49,7 @@ class ArchiveReaderFuzzTest {
 
   /** Counts and hashes what the reader streams out. */
   private static final class HashingSink extends OutputStream {
-    final MessageDigest sha = Sha256.newDigest();
+    final MessageDigest sha = Digests.sha256();
     long count;
 
     @Override

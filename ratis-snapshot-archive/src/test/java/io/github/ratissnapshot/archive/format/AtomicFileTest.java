@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -30,6 +31,18 @@ class AtomicFileTest {
 
     assertThat(target).hasContent("whole");
     assertThat(names()).containsExactly("backup.snap");
+  }
+
+  @Test
+  void createUnderARegularFileNamesThatFileAsNotADirectory() throws Exception {
+    Path plain = Files.writeString(dir.resolve("plain-file"), "a file, not a directory\n");
+
+    assertThatThrownBy(() -> AtomicFile.create(plain.resolve("backup.snap"), false))
+        .isInstanceOfSatisfying(FileSystemException.class, e -> {
+          assertThat(e.getFile()).isEqualTo(plain.toString());
+          assertThat(e.getReason()).isEqualTo("Not a directory");
+        });
+    assertThat(Files.readString(plain)).isEqualTo("a file, not a directory\n");
   }
 
   @Test

@@ -215,7 +215,7 @@ class BlockGzipOutputStreamTest {
   }
 
   private static byte[] sha256(InputStream in) throws IOException {
-    MessageDigest d = Sha256.newDigest();
+    MessageDigest d = Digests.sha256();
     try (DigestInputStream din = new DigestInputStream(in, d)) {
       din.transferTo(java.io.OutputStream.nullOutputStream());
     }

@@ -34,7 +34,7 @@ final class BoundedMemoryMain {
     try (InputStream in = Files.newInputStream(archive);
         ExtractedState extracted = ArchiveReader.defaults().extract(in, dir)) {
       long verified = System.nanoTime();
-      MessageDigest digest = Sha256.newDigest();
+      MessageDigest digest = Digests.sha256();
       try (InputStream state = new DigestInputStream(Files.newInputStream(extracted.path()), digest)) {
         state.transferTo(OutputStream.nullOutputStream());
       }

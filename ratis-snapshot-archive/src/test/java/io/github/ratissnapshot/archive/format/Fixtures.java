@@ -100,7 +100,7 @@ final class Fixtures {
   }
 
   static byte[] sha256(byte[] data) {
-    return Sha256.newDigest().digest(data);
+    return Digests.sha256().digest(data);
   }
 
   static String hex(byte[] data) {

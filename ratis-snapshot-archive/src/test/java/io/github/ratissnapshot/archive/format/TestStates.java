@@ -93,7 +93,7 @@ public final class TestStates {
 
   /** Returns the SHA-256 of {@link #stream(long, long)}. */
   static byte[] sha256(long seed, long size) throws java.io.IOException {
-    MessageDigest d = Sha256.newDigest();
+    MessageDigest d = Digests.sha256();
     try (InputStream in = stream(seed, size)) {
       byte[] buf = new byte[1 << 16];
       int n;
