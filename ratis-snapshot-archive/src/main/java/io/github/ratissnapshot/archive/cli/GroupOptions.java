@@ -1,15 +1,18 @@
 package io.github.ratissnapshot.archive.cli;
 
-import io.github.ratissnapshot.archive.ratis.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.Causes;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.GroupListReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,7 +32,7 @@ public final class GroupOptions {
       description = "How long one request (a snapshot, a restore commit) may take (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @picocli.CommandLine.Mixin
+  @Mixin
   TlsOptions tls = new TlsOptions();
 
   /** Creates the options; picocli fills them. */
@@ -91,11 +94,12 @@ public final class GroupOptions {
 
   /** As {@link GroupConnection#unreachable}, without naming the probe's made-up group id. */
   private static IOException listFailed(GroupConnection probe, Throwable cause) {
-    Throwable root = cause;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
     return new IOException("failed to list the groups of the servers at " + probe.describePeers() + ": "
-        + (root.getMessage() == null ? root.toString() : root.getMessage()), cause);
+        + Causes.message(cause), cause);
+  }
+
+  /** Returns the peers as {@code --peers} takes them, for messages that suggest a command. */
+  String peersArgument() {
+    return peers.stream().map(p -> p.getId() + "=" + p.getAddress()).collect(Collectors.joining(","));
   }
 }

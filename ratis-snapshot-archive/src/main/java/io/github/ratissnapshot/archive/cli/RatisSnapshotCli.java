@@ -1,12 +1,13 @@
 package io.github.ratissnapshot.archive.cli;
 
 import io.github.ratissnapshot.archive.format.ArchiveException;
+import io.github.ratissnapshot.archive.ratis.client.Causes;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.util.concurrent.ExecutionException;
+import java.nio.file.NotDirectoryException;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
     description = "Save, inspect, verify and restore snapshot archives of Apache Ratis groups "
         + "(the format of Consul's snapshot command).",
     subcommands = {
-        SaveCommand.class, InspectCommand.class, VerifyCommand.class, RestoreCommand.class, SeedCommand.class})
+        SaveCommand.class, InspectCommand.class, VerifyCommand.class, RestoreCommand.class, SeedCommand.class,
+        StatusCommand.class})
 public final class RatisSnapshotCli {
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
       description = "Print stack traces of failures.")
@@ -102,6 +104,9 @@ public final class RatisSnapshotCli {
     if (r instanceof AccessDeniedException e) {
       return "permission denied: " + e.getFile();
     }
+    if (r instanceof NotDirectoryException e) {
+      return e.getFile() + ": Not a directory";
+    }
     if (r instanceof FileSystemException e && e.getReason() != null) {
       return e.getFile() + ": " + e.getReason();
     }
@@ -127,12 +132,7 @@ public final class RatisSnapshotCli {
   }
 
   private static Throwable root(Throwable t) {
-    Throwable r = t;
-    while ((r instanceof ExecutionException || r instanceof java.util.concurrent.CompletionException
-        || r instanceof java.lang.reflect.UndeclaredThrowableException) && r.getCause() != null) {
-      r = r.getCause();
-    }
-    return r;
+    return Causes.root(t);
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args) {

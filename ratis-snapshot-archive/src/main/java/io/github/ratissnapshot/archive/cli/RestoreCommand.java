@@ -1,14 +1,20 @@
 package io.github.ratissnapshot.archive.cli;
 
-import io.github.ratissnapshot.archive.ratis.GroupConnection;
-import io.github.ratissnapshot.archive.ratis.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.RestoreOutcomeUnknownException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -16,8 +22,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "restore", mixinStandardHelpOptions = true,
     description = {"Restore an archive into a running group (as consul snapshot restore).",
         "The archive is verified here first, then sent through the group's log; every server verifies it "
-            + "again and the state is replaced on all of them at once, or on none. The group keeps its "
-            + "membership; application writes are refused while the restore runs."})
+            + "again and the state is replaced on all of them at once, or on none. The restore commits when "
+            + "every member of the group's configuration (as its leader reports it, whatever --peers names) "
+            + "has verified the archive, or a majority of the voters has and the others are silent; listeners "
+            + "never count. The group keeps its membership; application writes are refused while it runs."})
 final class RestoreCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -28,7 +36,7 @@ final class RestoreCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The archive to restore.")
   Path file;
 
-  @picocli.CommandLine.Option(names = "--abort",
+  @Option(names = "--abort",
       description = "Instead of restoring, abort whatever restore is open in the group (one whose client died "
           + "before it finished); every server keeps its state.")
   boolean abort;
@@ -37,7 +45,7 @@ final class RestoreCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     if (abort == (file != null)) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+      throw new ParameterException(spec.commandLine(),
           abort ? "--abort takes no FILE" : "Missing required parameter: 'FILE'");
     }
     if (abort) {
@@ -50,7 +58,7 @@ final class RestoreCommand implements Callable<Integer> {
       return ExitCode.OK;
     }
     if (!Files.isRegularFile(file)) {
-      throw new java.nio.file.NoSuchFileException(file.toString());
+      throw new NoSuchFileException(file.toString());
     }
     GroupConnection connection = group.connect();
     RestoreClient.Result r;
@@ -60,6 +68,9 @@ final class RestoreCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(abortOnExit);
       try {
         r = client.restore(file, (done, total) -> progress.set(done, total));
+      } catch (RestoreOutcomeUnknownException e) {
+        throw new IOException(e.getMessage() + "; check which servers committed it with: ratis-snapshot status "
+            + "--peers " + group.peersArgument() + " --group " + connection.group().getGroupId().getUuid(), e);
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(abortOnExit);
@@ -70,6 +81,8 @@ final class RestoreCommand implements Callable<Integer> {
     }
     out.printf("Restored %s into group %s: archive %s is the state at log index %d (term %d)%n",
         file, connection.group().getGroupId().getUuid(), r.archiveId(), r.commitIndex(), r.commitTerm());
+    out.printf("Members %s; verified before the commit: %s%n", r.membership().describe(),
+        String.join(", ", new TreeSet<>(r.ready())));
     out.flush();
     return ExitCode.OK;
   }

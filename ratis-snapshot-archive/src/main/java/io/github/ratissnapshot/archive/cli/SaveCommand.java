@@ -4,10 +4,12 @@ import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
-import io.github.ratissnapshot.archive.ratis.GroupConnection;
-import io.github.ratissnapshot.archive.ratis.SaveClient;
+import io.github.ratissnapshot.archive.format.Digests;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -15,13 +17,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.protocol.RaftPeerId;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -57,29 +60,28 @@ final class SaveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (level < 0 || level > 9) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--level must be 0 to 9, got " + level);
+      throw new ParameterException(spec.commandLine(), "--level must be 0 to 9, got " + level);
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     GroupConnection connection = group.connect();
     ArchiveWriter writer = ArchiveWriter.newBuilder().level(level).build();
     try (CleanupOnExit cleanup = new CleanupOnExit();
-        AtomicFile target = cleanup.watch(AtomicFile.create(file, force));
-        SaveClient client = new SaveClient(connection)) {
+        AtomicFile target = cleanup.watch(AtomicFile.create(file, force))) {
       ArchiveSummary saved;
       try (Progress progress = Progress.start("saving", -1, err);
+          SaveClient client = client(connection, writer, progress);
           OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
-        saved = client.save(server == null ? null : RaftPeerId.valueOf(server), buffered, writer,
-            (done, total) -> progress.set(done, total));
+        saved = client.writeTo(buffered);
         buffered.flush();
       }
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      MessageDigest sha = Digests.sha256();
       try (Progress progress = Progress.start("verifying", Files.size(target.partPath()), err);
           InputStream in = progress.count(new DigestInputStream(
               new BufferedInputStream(Files.newInputStream(target.partPath()), 1 << 16), sha))) {
         ArchiveSummary verified = ArchiveReader.defaults().verify(in);
         if (!verified.entries().equals(saved.entries())) {
-          throw new java.io.IOException("the archive written to " + target.partPath()
+          throw new IOException("the archive written to " + target.partPath()
               + " does not read back as written");
         }
       }
@@ -87,16 +89,23 @@ final class SaveCommand implements Callable<Integer> {
       target.commit();
       out.printf("Saved %s: ID %s, Index %d, Term %d, Size %d (state sha256 %s); archive %d bytes, sha256 %s%n",
           file, saved.meta().id(), saved.meta().index(), saved.meta().term(), saved.meta().size(),
-          saved.state().sha256Hex(), archiveBytes, HexFormat.of().formatHex(sha.digest()));
+          saved.state().sha256Hex(), archiveBytes, Digests.hex(sha.digest()));
       out.flush();
       return ExitCode.OK;
     }
   }
 
+  private SaveClient client(GroupConnection connection, ArchiveWriter writer, Progress progress) {
+    SaveClient.Builder b = SaveClient.newBuilder(connection).writer(writer).progress(progress::set);
+    if (server != null) {
+      b.server(RaftPeerId.valueOf(server));
+    }
+    return b.build();
+  }
+
   /** Deletes the {@code .part} file if the JVM is stopped (Ctrl-C, SIGTERM) during the save. */
   private static final class CleanupOnExit implements AutoCloseable {
-    private final java.util.concurrent.atomic.AtomicReference<AtomicFile> target =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<AtomicFile> target = new AtomicReference<>();
     private final Thread hook;
 
     /** Registered before the .part file exists, so no signal can slip between its creation and the hook. */
@@ -106,7 +115,7 @@ final class SaveCommand implements Callable<Integer> {
         if (t != null) {
           try {
             t.close();
-          } catch (java.io.IOException ignored) {
+          } catch (IOException ignored) {
             // the next save of the same file replaces the leftover
           }
         }

@@ -2,13 +2,15 @@ package io.github.ratissnapshot.archive.cli;
 
 import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
-import io.github.ratissnapshot.archive.ratis.OfflineSeeder;
+import io.github.ratissnapshot.archive.ratis.client.OfflineSeeder;
 import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -71,13 +73,13 @@ final class SeedCommand implements Callable<Integer> {
   }
 
   /** The same on every peer for the same archive and peer list. */
-  private UUID derivedGroup() throws java.io.IOException {
+  private UUID derivedGroup() throws IOException {
     SnapshotMeta meta;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       meta = ArchiveReader.defaults().verify(in).meta();
     }
     String basis = "ratis-snapshot-seed:" + meta.id() + ":" + describe(peers.stream()
-        .sorted(java.util.Comparator.comparing(p -> p.getId().toString())).toList());
+        .sorted(Comparator.comparing(p -> p.getId().toString())).toList());
     return UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8));
   }
 

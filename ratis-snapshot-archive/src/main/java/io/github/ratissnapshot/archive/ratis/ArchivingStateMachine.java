@@ -1,8 +1,11 @@
 package io.github.ratissnapshot.archive.ratis;
 
+import io.github.ratissnapshot.archive.ratis.server.ArchivableState;
+import io.github.ratissnapshot.archive.ratis.server.ArchiveSupport;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.protocol.Message;
@@ -20,8 +23,8 @@ import org.apache.ratis.util.LifeCycle;
 /**
  * A {@link BaseStateMachine} with snapshot archives: extend it, implement {@link #writeState},
  * {@link #replaceState}, {@link #applyOperation} and {@link #queryState}, and the group gets native
- * snapshots in the archive's bytes, saves ({@link LocalSnapshots}, {@link SaveClient}), online restore
- * ({@link RestoreClient}) and offline restore ({@link OfflineSeeder}).
+ * snapshots in the archive's bytes, saves ({@code LocalSnapshots} in the server's process, {@code SaveClient}
+ * from anywhere), online restore ({@code RestoreClient}) and offline restore ({@code OfflineSeeder}).
  *
  * <pre>{@code
  * class Counter extends ArchivingStateMachine {
@@ -43,7 +46,10 @@ import org.apache.ratis.util.LifeCycle;
  *
  * <p>Entries are applied one at a time on Ratis's updater thread, so a snapshot always matches the last
  * applied index. An exception from {@link #applyOperation} fails that client request only. While an
- * online restore is open, application writes are refused with {@link RestoreInProgressException}.
+ * online restore is open, application writes are refused with a {@code RestoreInProgressException}.
+ *
+ * <p>The parts come from {@link ArchiveSupport}; a state machine that cannot extend this class holds one and
+ * forwards to it as its javadoc says.
  */
 public abstract class ArchivingStateMachine extends BaseStateMachine
     implements ArchivableState, ArchiveSupport.Holder {
@@ -59,7 +65,7 @@ public abstract class ArchivingStateMachine extends BaseStateMachine
    *
    * @param configure settings applied to the builder of this state machine's support
    */
-  protected ArchivingStateMachine(java.util.function.UnaryOperator<ArchiveSupport.Builder> configure) {
+  protected ArchivingStateMachine(UnaryOperator<ArchiveSupport.Builder> configure) {
     this.archive = configure.apply(ArchiveSupport.newBuilder(this)).build();
   }
 
@@ -134,10 +140,7 @@ public abstract class ArchivingStateMachine extends BaseStateMachine
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     TransactionContext trx = super.startTransaction(request);
-    java.util.UUID open = archive.openRestoreId();
-    if (open != null && !ArchiveProtocol.isArchiveMessage(request.getMessage().getContent())) {
-      trx.setException(new RestoreInProgressException(open));
-    }
+    archive.refusesWrite(request.getMessage()).ifPresent(trx::setException);
     return trx;
   }
 

@@ -3,6 +3,9 @@ package io.github.ratissnapshot.archive.ratis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.RestoreInProgressException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

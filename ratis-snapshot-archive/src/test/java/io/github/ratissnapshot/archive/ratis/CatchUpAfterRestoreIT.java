@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Snapshot;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +40,7 @@ class CatchUpAfterRestoreIT {
           saved.put("r" + i, "before-" + i);
         }
       }
-      try (Snapshot snap = LocalSnapshots.take(leader, tmp, ArchiveWriter.defaults(), Duration.ofMinutes(1))) {
+      try (Snapshot snap = LocalSnapshots.newBuilder(leader).timeout(Duration.ofMinutes(1)).build().save(tmp)) {
         try (RaftClient client = c.client()) {
           for (int i = 0; i < 300; i++) {
             client.io().send(KvTestStateMachine.put("r" + i, "after-" + i));

@@ -1,5 +1,7 @@
 package io.github.ratissnapshot.archive.ratis;
 
+import io.github.ratissnapshot.archive.ratis.server.ArchivableState;
+import io.github.ratissnapshot.archive.ratis.server.ArchiveSupport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

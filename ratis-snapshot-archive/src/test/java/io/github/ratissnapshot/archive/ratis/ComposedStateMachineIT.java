@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Snapshot;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -31,7 +34,7 @@ class ComposedStateMachineIT {
           saved.put("c" + i, "v" + i);
         }
       }
-      try (Snapshot snap = LocalSnapshots.take(leader, tmp, ArchiveWriter.defaults(), Duration.ofMinutes(1))) {
+      try (Snapshot snap = LocalSnapshots.newBuilder(leader).timeout(Duration.ofMinutes(1)).build().save(tmp)) {
         assertThat(snap.index()).isGreaterThan(0);
         try (RaftClient client = c.client()) {
           client.io().send(KvTestStateMachine.put("c0", "changed"));

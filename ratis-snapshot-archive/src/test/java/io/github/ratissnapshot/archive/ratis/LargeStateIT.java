@@ -6,6 +6,9 @@ import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
 import io.github.ratissnapshot.archive.format.TestStates;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.ratis.client.RaftClient;
@@ -36,9 +39,9 @@ class LargeStateIT {
       }
       Path archive = tmp.resolve("large.snap");
       ArchiveSummary saved;
-      try (SaveClient save = new SaveClient(c.connection());
+      try (SaveClient save = SaveClient.newBuilder(c.connection()).build();
           AtomicFile out = AtomicFile.create(archive, false)) {
-        saved = save.save(null, out.stream(), ArchiveWriter.defaults(), TransferProgress.NONE);
+        saved = save.writeTo(out.stream());
         out.commit();
       }
       assertThat(saved.meta().size()).isEqualTo(STATE);

@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.archive.ratis;
 
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -115,11 +116,32 @@ final class LoopbackCluster implements AutoCloseable {
   /** Starts one peer. */
   RaftServer start(RaftPeerId id, RaftStorage.StartupOption option) throws IOException {
     RaftPeer peer = group.getPeer(id);
+    return start(peer, group, option);
+  }
+
+  /**
+   * Starts a server that is not in the group yet, on fresh storage, knowing the group as its peers plus
+   * itself; it joins when a configuration change adds it (Ratis's way of growing a group).
+   *
+   * @return the new peer, with a free loopback port
+   */
+  RaftPeer startNewPeer(String id, RaftPeerRole role) throws IOException {
+    RaftPeer peer = RaftPeer.newBuilder().setId(id).setAddress("127.0.0.1:" + freePort()).setStartupRole(role)
+        .build();
+    List<RaftPeer> all = new ArrayList<>(group.getPeers());
+    all.add(peer);
+    start(peer, RaftGroup.valueOf(group.getGroupId(), all), RaftStorage.StartupOption.FORMAT);
+    return peer;
+  }
+
+  private RaftServer start(RaftPeer peer, RaftGroup knownGroup, RaftStorage.StartupOption option)
+      throws IOException {
+    RaftPeerId id = peer.getId();
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(storageDir(id).toFile()));
     GrpcConfigKeys.Server.setPort(p, Integer.parseInt(peer.getAddress().substring(peer.getAddress().lastIndexOf(':') + 1)));
     tuning.accept(p);
-    RaftServer.Builder builder = RaftServer.newBuilder().setServerId(id).setGroup(group).setProperties(p)
+    RaftServer.Builder builder = RaftServer.newBuilder().setServerId(id).setGroup(knownGroup).setProperties(p)
         .setStateMachine(stateMachines.get()).setOption(option);
     if (parameters != null) {
       builder.setParameters(parameters);

@@ -6,7 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -60,8 +65,8 @@ class MutualTlsIT {
       }
       Path archive = tmp.resolve("tls.snap");
       ArchiveSummary saved;
-      try (SaveClient save = new SaveClient(operator); AtomicFile out = AtomicFile.create(archive, false)) {
-        saved = save.save(null, out.stream(), ArchiveWriter.defaults(), TransferProgress.NONE);
+      try (SaveClient save = SaveClient.newBuilder(operator).build(); AtomicFile out = AtomicFile.create(archive, false)) {
+        saved = save.writeTo(out.stream());
         out.commit();
       }
       assertThat(saved.meta().index()).isPositive();
@@ -72,9 +77,8 @@ class MutualTlsIT {
           assertThatThrownBy(() -> client.io().send(KvTestStateMachine.put("t0", "stolen")))
               .as("write without a trusted certificate").isInstanceOf(IOException.class);
         }
-        try (SaveClient save = new SaveClient(outsider)) {
-          assertThatThrownBy(() -> save.save(null, java.io.OutputStream.nullOutputStream(), ArchiveWriter.defaults(),
-              TransferProgress.NONE))
+        try (SaveClient save = SaveClient.newBuilder(outsider).build()) {
+          assertThatThrownBy(() -> save.writeTo(OutputStream.nullOutputStream()))
               .as("save without a trusted certificate").isInstanceOf(IOException.class)
               .hasMessageStartingWith("failed to take a snapshot on group " + c.group().getGroupId());
         }

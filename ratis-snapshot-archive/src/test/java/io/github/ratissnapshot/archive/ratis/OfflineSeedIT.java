@@ -8,6 +8,8 @@ import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Configuration;
 import io.github.ratissnapshot.archive.format.Snapshot;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
+import io.github.ratissnapshot.archive.ratis.client.OfflineSeeder;
+import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -49,7 +51,7 @@ class OfflineSeedIT {
           saved.put("key" + i, "value" + i);
         }
       }
-      try (Snapshot snap = LocalSnapshots.take(leader, tmp, ArchiveWriter.defaults(), Duration.ofMinutes(1))) {
+      try (Snapshot snap = LocalSnapshots.newBuilder(leader).timeout(Duration.ofMinutes(1)).build().save(tmp)) {
         Files.copy(snap.path(), archive);
         meta = snap.meta();
       }

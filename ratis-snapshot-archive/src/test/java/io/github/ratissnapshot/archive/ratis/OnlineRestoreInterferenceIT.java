@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Snapshot;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.Op;
+import io.github.ratissnapshot.archive.ratis.protocol.RestoreInProgressException;
+import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -101,7 +107,7 @@ class OnlineRestoreInterferenceIT {
       RaftServer.Division leader = c.leader();
       long begin = RestoreFixture.beginIndex(leader);
 
-      try (Snapshot snap = LocalSnapshots.take(leader, tmp, ArchiveWriter.defaults(), Duration.ofSeconds(30))) {
+      try (Snapshot snap = LocalSnapshots.newBuilder(leader).timeout(Duration.ofSeconds(30)).build().save(tmp)) {
         assertThat(snap.index()).as("index of the snapshot taken mid-restore").isLessThan(begin);
         SnapshotInfo latest = leader.getStateMachine().getLatestSnapshot();
         assertThat(latest.getIndex()).isEqualTo(snap.index());
@@ -116,8 +122,7 @@ class OnlineRestoreInterferenceIT {
       // replays BEGIN and the chunks so far from its log.
       RaftPeerId follower = c.peers().stream().map(p -> p.getId())
           .filter(id -> !id.equals(leader.getId())).findFirst().orElseThrow();
-      try (Snapshot snap = LocalSnapshots.take(c.division(follower), tmp, ArchiveWriter.defaults(),
-          Duration.ofSeconds(30))) {
+      try (Snapshot snap = LocalSnapshots.newBuilder(c.division(follower)).timeout(Duration.ofSeconds(30)).build().save(tmp)) {
         assertThat(snap.index()).as("index of the follower's snapshot taken mid-restore").isLessThan(begin);
       }
       c.restart(follower);
@@ -148,7 +153,7 @@ class OnlineRestoreInterferenceIT {
       }
       RestoreFixture.awaitAllApplied(c);
       assertThat(RestoreFixture.restoreEntries(c.leader()).values()).as("restore entries in the leader's log")
-          .hasAtLeastOneElementOfType(ArchiveProtocol.Abort.class);
+          .hasAtLeastOneElementOfType(Op.Abort.class);
       RestoreFixture.assertNoRestoreOpen(c);
       assertThat(RestoreFixture.stagingFiles(c)).as("staging files after ABORT").isEmpty();
       RestoreFixture.assertEveryReplicaHolds(c, oldState);

@@ -2,6 +2,10 @@ package io.github.ratissnapshot.archive.ratis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.Op;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,7 +147,7 @@ class OnlineRestoreLeaderFailoverIT {
           for (long last = log.getLastEntryTermIndex().getIndex(); next <= last; next++) {
             LogEntryProto e = log.get(next);
             if (e != null && e.hasStateMachineLogEntry() && ArchiveProtocol.decode(
-                e.getStateMachineLogEntry().getLogData()).orElse(null) instanceof ArchiveProtocol.Commit) {
+                e.getStateMachineLogEntry().getLogData()).orElse(null) instanceof Op.Commit) {
               c.kill(leaderId);
               return true;
             }

@@ -6,6 +6,15 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.ratissnapshot.archive.format.ArchiveException;
 import io.github.ratissnapshot.archive.format.ArchiveReader;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.Op;
+import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
+import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
+import io.github.ratissnapshot.archive.ratis.protocol.Replies;
+import io.github.ratissnapshot.archive.ratis.protocol.RestoreStage;
+import io.github.ratissnapshot.archive.ratis.protocol.RestoreStatus;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -86,7 +95,7 @@ class OnlineRestoreRejectionIT {
             .hasMessage(String.format("the archive ended after %,d of its %,d bytes", valid.length, declared));
       }
       assertThat(RestoreFixture.restoreEntries(c.leader()).values())
-          .as("restore entries in the leader's log").hasAtLeastOneElementOfType(ArchiveProtocol.Abort.class);
+          .as("restore entries in the leader's log").hasAtLeastOneElementOfType(Op.Abort.class);
       assertUntouched(c, oldState);
     }
   }
@@ -124,10 +133,10 @@ class OnlineRestoreRejectionIT {
         Throwable thrown = catchThrowable(() -> restore.restore(archive, TransferProgress.NONE));
         assertThat(thrown).isExactlyInstanceOf(RemoteArchiveException.class)
             .hasMessage("the application refused the archive's state: not a KvTestStateMachine state");
-        assertThat(((RemoteArchiveException) thrown).problem()).isEqualTo(RemoteArchiveException.STATE_REJECTED);
+        assertThat(((RemoteArchiveException) thrown).problem()).isEqualTo(RemoteProblem.STATE_REJECTED);
       }
       assertThat(RestoreFixture.restoreEntries(c.leader()).values()).as("restore entries in the leader's log")
-          .hasAtLeastOneElementOfType(ArchiveProtocol.Commit.class);
+          .hasAtLeastOneElementOfType(Op.Commit.class);
       assertUntouched(c, oldState);
     }
   }
@@ -139,16 +148,17 @@ class OnlineRestoreRejectionIT {
     Map<String, String> oldState = RestoreFixture.oldState();
     try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState);
         RaftClient client = RestoreFixture.clientOfLeader(c)) {
+      String members = RestoreFixture.membership(c).canonical();
       // Chunk 2 where chunk 1 was expected.
       UUID id = UUID.randomUUID();
       ok(client, ArchiveProtocol.begin(id, valid.length, new byte[0]));
       ok(client, ArchiveProtocol.chunk(id, 0, valid, half));
       String outOfOrder = "restore " + id + ": chunk 2 arrived where chunk 1 was expected";
       assertThat(status(client, ArchiveProtocol.chunk(id, 2, Arrays.copyOfRange(valid, half, valid.length),
-          valid.length - half))).isEqualTo(new ArchiveProtocol.RestoreStatus(RestoreSession.Stage.INVALID, half,
-          valid.length, RemoteArchiveException.TRANSFER, outOfOrder));
-      assertStatusEverywhere(c, id, RestoreSession.Stage.INVALID, outOfOrder);
-      assertFails(client, ArchiveProtocol.commit(id, 2, sha256(valid)), RemoteArchiveException.TRANSFER, outOfOrder);
+          valid.length - half))).isEqualTo(new RestoreStatus(RestoreStage.INVALID, half,
+          valid.length, RemoteProblem.TRANSFER.name(), outOfOrder));
+      assertStatusEverywhere(c, id, RestoreStage.INVALID, outOfOrder);
+      assertFails(client, ArchiveProtocol.commit(id, 2, sha256(valid), members), RemoteProblem.TRANSFER, outOfOrder);
       assertUntouched(c, oldState);
 
       // More bytes than BEGIN declared.
@@ -156,15 +166,15 @@ class OnlineRestoreRejectionIT {
       ok(client, ArchiveProtocol.begin(id2, half, new byte[0]));
       String surplus = String.format("restore %s: chunks hold more than the %,d bytes BEGIN declared", id2, half);
       assertThat(status(client, ArchiveProtocol.chunk(id2, 0, valid, valid.length)).message()).isEqualTo(surplus);
-      assertFails(client, ArchiveProtocol.commit(id2, 1, sha256(valid)), RemoteArchiveException.TRANSFER, surplus);
+      assertFails(client, ArchiveProtocol.commit(id2, 1, sha256(valid), members), RemoteProblem.TRANSFER, surplus);
       assertUntouched(c, oldState);
 
       // Every byte arrives and verifies, but COMMIT counts other chunks, then names another hash.
       UUID id3 = UUID.randomUUID();
       ok(client, ArchiveProtocol.begin(id3, valid.length, new byte[0]));
       ok(client, ArchiveProtocol.chunk(id3, 0, valid, valid.length));
-      assertStatusEverywhere(c, id3, RestoreSession.Stage.READY, null);
-      assertFails(client, ArchiveProtocol.commit(id3, 2, sha256(valid)), RemoteArchiveException.TRANSFER,
+      assertStatusEverywhere(c, id3, RestoreStage.READY, null);
+      assertFails(client, ArchiveProtocol.commit(id3, 2, sha256(valid), members), RemoteProblem.TRANSFER,
           "restore " + id3 + ": COMMIT counts 2 chunks, 1 arrived");
       assertUntouched(c, oldState);
 
@@ -172,14 +182,14 @@ class OnlineRestoreRejectionIT {
       byte[] otherHash = sha256(new byte[] {1});
       ok(client, ArchiveProtocol.begin(id4, valid.length, new byte[0]));
       ok(client, ArchiveProtocol.chunk(id4, 0, valid, valid.length));
-      assertFails(client, ArchiveProtocol.commit(id4, 1, otherHash), RemoteArchiveException.TRANSFER,
+      assertFails(client, ArchiveProtocol.commit(id4, 1, otherHash, members), RemoteProblem.TRANSFER,
           "restore " + id4 + ": SHA-256 of the chunks received differs from the client's "
               + HexFormat.of().formatHex(otherHash));
       assertUntouched(c, oldState);
 
       // COMMIT of a restore that is not open.
       UUID never = UUID.randomUUID();
-      assertFails(client, ArchiveProtocol.commit(never, 1, sha256(valid)), RemoteArchiveException.NOT_OPEN,
+      assertFails(client, ArchiveProtocol.commit(never, 1, sha256(valid), members), RemoteProblem.NOT_OPEN,
           "restore " + never + " is not open on " + c.leader().getId());
       assertUntouched(c, oldState);
     }
@@ -201,7 +211,7 @@ class OnlineRestoreRejectionIT {
                 + Pattern.quote(local.getMessage()));
         assertThat(((ArchiveException) thrown).problem()).isEqualTo(local.problem());
         assertThat(thrown.getCause()).isInstanceOfSatisfying(RemoteArchiveException.class,
-            r -> assertThat(r.problem()).isEqualTo(local.problem().name()));
+            r -> assertThat(r.wireName()).isEqualTo(local.problem().name()));
       }
       assertUntouched(c, oldState);
     }
@@ -233,29 +243,27 @@ class OnlineRestoreRejectionIT {
   }
 
   private static void ok(RaftClient client, Message m) throws IOException {
-    ArchiveProtocol.body(client.io().send(m).getMessage().getContent());
+    Replies.check(client.io().send(m).getMessage().getContent(), "leader");
   }
 
-  private static ArchiveProtocol.RestoreStatus status(RaftClient client, Message chunk) throws IOException {
-    return ArchiveProtocol.parseRestoreStatus(ArchiveProtocol.body(client.io().send(chunk).getMessage()
-        .getContent()));
+  private static RestoreStatus status(RaftClient client, Message chunk) throws IOException {
+    return RestoreStatus.parse(client.io().send(chunk).getMessage().getContent(), "leader");
   }
 
-  private static void assertFails(RaftClient client, Message m, String problem, String message) throws IOException {
-    Throwable t = catchThrowable(() -> ArchiveProtocol.body(client.io().send(m).getMessage().getContent()));
+  private static void assertFails(RaftClient client, Message m, RemoteProblem problem, String message) throws IOException {
+    Throwable t = catchThrowable(() -> Replies.check(client.io().send(m).getMessage().getContent(), "leader"));
     assertThat(t).isExactlyInstanceOf(RemoteArchiveException.class).hasMessage(message);
     assertThat(((RemoteArchiveException) t).problem()).isEqualTo(problem);
   }
 
   /** Every replica (asked with a stale read, as the client does) reports the stage and message. */
-  private static void assertStatusEverywhere(LoopbackCluster c, UUID id, RestoreSession.Stage stage,
+  private static void assertStatusEverywhere(LoopbackCluster c, UUID id, RestoreStage stage,
       String message) throws Exception {
     RestoreFixture.awaitAllApplied(c);
     try (RaftClient client = c.client()) {
       for (RaftPeerId peer : c.runningIds()) {
-        DataInputStream body = ArchiveProtocol.body(client.io().sendStaleRead(ArchiveProtocol.status(id), 0, peer)
-            .getMessage().getContent());
-        ArchiveProtocol.RestoreStatus s = ArchiveProtocol.parseRestoreStatus(body);
+        RestoreStatus s = RestoreStatus.parse(client.io().sendStaleRead(ArchiveProtocol.status(id), 0, peer)
+            .getMessage().getContent(), peer);
         assertThat(s.stage()).as("stage on %s", peer).isEqualTo(stage);
         if (message != null) {
           assertThat(s.message()).as("message on %s", peer).isEqualTo(message);

@@ -2,6 +2,8 @@ package io.github.ratissnapshot.archive.ratis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,8 +8,12 @@ import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
 import io.github.ratissnapshot.archive.format.TestStates;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,8 +85,7 @@ class RemoteSaveIT {
       List<Path> before = new ArrayList<>();
       Path file = tmp.resolve("churn.snap");
       ArchiveSummary s;
-      try (SaveClient save = new SaveClient(c.connection()); AtomicFile out = AtomicFile.create(file, false)) {
-        s = save.save(leader.getId(), out.stream(), ArchiveWriter.defaults(), (received, total) -> {
+      TransferProgress churn = (received, total) -> {
           if (churned.compareAndSet(false, true)) {
             try {
               before.addAll(snapshotFiles(sm));
@@ -96,7 +99,10 @@ class RemoteSaveIT {
               throw new AssertionError(e);
             }
           }
-        });
+      };
+      try (SaveClient save = SaveClient.newBuilder(c.connection()).server(leader.getId()).progress(churn).build();
+          AtomicFile out = AtomicFile.create(file, false)) {
+        s = save.writeTo(out.stream());
         out.commit();
       }
       assertThat(before).isNotEmpty();
@@ -141,9 +147,8 @@ class RemoteSaveIT {
     GroupConnection conn = GroupConnection.newBuilder().group(group).requestTimeout(Duration.ofSeconds(2))
         .retries(3, Duration.ofMillis(100)).build();
     long start = System.nanoTime();
-    try (SaveClient save = new SaveClient(conn)) {
-      assertThatThrownBy(() -> save.save(null, java.io.OutputStream.nullOutputStream(), ArchiveWriter.defaults(),
-          TransferProgress.NONE))
+    try (SaveClient save = SaveClient.newBuilder(conn).build()) {
+      assertThatThrownBy(() -> save.writeTo(OutputStream.nullOutputStream()))
           .isInstanceOf(IOException.class)
           .hasMessageStartingWith("failed to take a snapshot on group " + group.getGroupId() + " at "
               + conn.describePeers() + ": ");
@@ -152,8 +157,8 @@ class RemoteSaveIT {
   }
 
   private static ArchiveSummary save(LoopbackCluster c, RaftPeerId target, Path file) throws IOException {
-    try (SaveClient save = new SaveClient(c.connection()); AtomicFile out = AtomicFile.create(file, false)) {
-      ArchiveSummary s = save.save(target, out.stream(), ArchiveWriter.defaults(), TransferProgress.NONE);
+    try (SaveClient save = SaveClient.newBuilder(c.connection()).server(target).build(); AtomicFile out = AtomicFile.create(file, false)) {
+      ArchiveSummary s = save.writeTo(out.stream());
       out.commit();
       return s;
     }

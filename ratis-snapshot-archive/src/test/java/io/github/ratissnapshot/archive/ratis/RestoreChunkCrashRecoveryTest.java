@@ -2,6 +2,8 @@ package io.github.ratissnapshot.archive.ratis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
 import java.io.File;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;

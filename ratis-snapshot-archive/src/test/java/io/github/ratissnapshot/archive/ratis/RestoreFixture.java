@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Configuration;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.Membership;
+import io.github.ratissnapshot.archive.ratis.protocol.Op;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +31,7 @@ import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
@@ -133,6 +138,15 @@ final class RestoreFixture {
         .setProperties(new RaftProperties()).build();
   }
 
+  /** Returns the group's membership as its leader reports it, as a restore client counts it. */
+  static Membership membership(LoopbackCluster c) throws IOException, InterruptedException {
+    RaftServer.Division leader = c.leader();
+    try (RaftClient client = c.client()) {
+      GroupInfoReply info = client.getGroupManagementApi(leader.getId()).info(c.group().getGroupId());
+      return Membership.of(info.getConf().orElseThrow());
+    }
+  }
+
   /** A restore client of the group with small chunks. */
   static RestoreClient restoreClient(LoopbackCluster c, Duration prepareTimeout) {
     return RestoreClient.newBuilder(c.connection()).chunkSize(CHUNK).prepareTimeout(prepareTimeout).build();
@@ -153,10 +167,15 @@ final class RestoreFixture {
    * this was called: a barrier after which the replicas' states can be compared.
    */
   static void awaitAllApplied(LoopbackCluster c) throws Exception {
+    awaitApplied(c, c.peers().stream().map(RaftPeer::getId).toList());
+  }
+
+  /** As {@link #awaitAllApplied} for the servers {@code ids} (which may include servers that joined later). */
+  static void awaitApplied(LoopbackCluster c, List<RaftPeerId> ids) throws Exception {
     long committed = c.leader().getRaftLog().getLastCommittedIndex();
     Eventually.until(CONVERGE, "every replica to apply up to " + committed, () -> {
-      for (RaftPeer p : c.peers()) {
-        if (!c.isRunning(p.getId()) || applied(c, p.getId()) < committed) {
+      for (RaftPeerId id : ids) {
+        if (!c.isRunning(id) || applied(c, id) < committed) {
           return false;
         }
       }
@@ -177,7 +196,7 @@ final class RestoreFixture {
     try {
       Eventually.until(CONVERGE, "every replica to hold the expected " + expected.size() + " keys", () -> {
         try {
-          if (c.runningIds().size() != c.peers().size()) {
+          if (!c.runningIds().containsAll(c.peers().stream().map(RaftPeer::getId).toList())) {
             return false;
           }
           for (Map<String, String> s : states(c).values()) {
@@ -204,7 +223,7 @@ final class RestoreFixture {
     try {
       Eventually.until(CONVERGE, "every replica to hold the same state", () -> {
         try {
-          if (c.runningIds().size() != c.peers().size()) {
+          if (!c.runningIds().containsAll(c.peers().stream().map(RaftPeer::getId).toList())) {
             return false;
           }
           List<Map<String, String>> all = new ArrayList<>(states(c).values());
@@ -322,9 +341,9 @@ final class RestoreFixture {
   }
 
   /** Returns the archive-protocol operations in a replica's log, in log order, with their indices. */
-  static Map<Long, ArchiveProtocol.Op> restoreEntries(RaftServer.Division d) throws IOException {
+  static Map<Long, Op> restoreEntries(RaftServer.Division d) throws IOException {
     RaftLog log = d.getRaftLog();
-    Map<Long, ArchiveProtocol.Op> ops = new LinkedHashMap<>();
+    Map<Long, Op> ops = new LinkedHashMap<>();
     long last = log.getLastEntryTermIndex() == null ? -1 : log.getLastEntryTermIndex().getIndex();
     for (long i = Math.max(0, log.getStartIndex()); i <= last; i++) {
       LogEntryProto e;
@@ -343,7 +362,7 @@ final class RestoreFixture {
 
   /** Returns the index of the first {@code BEGIN} in a replica's log. */
   static long beginIndex(RaftServer.Division d) throws IOException {
-    return restoreEntries(d).entrySet().stream().filter(e -> e.getValue() instanceof ArchiveProtocol.Begin)
+    return restoreEntries(d).entrySet().stream().filter(e -> e.getValue() instanceof Op.Begin)
         .mapToLong(Map.Entry::getKey).findFirst()
         .orElseThrow(() -> new AssertionError("no BEGIN in the log of " + d.getMemberId()));
   }

@@ -8,6 +8,9 @@ import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Server;
 import io.github.ratissnapshot.archive.format.Snapshot;
 import io.github.ratissnapshot.archive.format.Suffrage;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +38,7 @@ class SaveAndRestoreIT {
           saved.put("k" + i, "v" + i);
         }
       }
-      try (Snapshot snap = LocalSnapshots.take(leader, tmp, ArchiveWriter.defaults(), Duration.ofMinutes(1))) {
+      try (Snapshot snap = LocalSnapshots.newBuilder(leader).timeout(Duration.ofMinutes(1)).build().save(tmp)) {
         ArchiveSummary s;
         try (InputStream in = snap.openStream()) {
           s = ArchiveReader.defaults().verify(in);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
+import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,8 +42,8 @@ class SaveFromLeaderIT {
           () -> former.getInfo().getLastAppliedIndex() >= 3);
 
       ArchiveSummary s;
-      try (SaveClient save = new SaveClient(c.connection())) {
-        s = save.save(null, OutputStream.nullOutputStream(), ArchiveWriter.defaults(), TransferProgress.NONE);
+      try (SaveClient save = SaveClient.newBuilder(c.connection()).build()) {
+        s = save.writeTo(OutputStream.nullOutputStream());
       }
 
       var leaderSnapshot = leader.getStateMachine().getLatestSnapshot();

@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Snapshot;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -51,7 +55,7 @@ class SnapshotWriteFailureIT {
         client.io().send(KvTestStateMachine.put("a", "1"));
       }
       // An older snapshot exists: the failed save must not hand it out instead.
-      try (Snapshot first = LocalSnapshots.take(leader, tmp, ArchiveWriter.defaults(), Duration.ofMinutes(1))) {
+      try (Snapshot first = LocalSnapshots.newBuilder(leader).timeout(Duration.ofMinutes(1)).build().save(tmp)) {
         assertThat(first.index()).isPositive();
       }
       try (RaftClient client = c.client()) {
@@ -63,16 +67,15 @@ class SnapshotWriteFailureIT {
           .retries(2, Duration.ofMillis(100)).build();
 
       long started = System.nanoTime();
-      try (SaveClient save = new SaveClient(slow)) {
-        assertThatThrownBy(() -> save.save(leader.getId(), OutputStream.nullOutputStream(), ArchiveWriter.defaults(),
-            TransferProgress.NONE))
+      try (SaveClient save = SaveClient.newBuilder(slow).server(leader.getId()).build()) {
+        assertThatThrownBy(() -> save.writeTo(OutputStream.nullOutputStream()))
             .isInstanceOf(IOException.class)
             .hasMessageContaining("server " + leader.getId())
             .hasMessageContaining("No space left on device");
       }
       assertThat(Duration.ofNanos(System.nanoTime() - started)).as("failed at once, not at the 10-minute timeout")
           .isLessThan(Duration.ofMinutes(1));
-      assertThatThrownBy(() -> LocalSnapshots.take(leader, tmp, ArchiveWriter.defaults(), Duration.ofMinutes(10)))
+      assertThatThrownBy(() -> LocalSnapshots.newBuilder(leader).timeout(Duration.ofMinutes(10)).build().save(tmp))
           .isInstanceOf(IOException.class).hasMessageContaining("No space left on device");
       assertThat(smFiles(leader)).as("no temporary snapshot file is left").noneMatch(n -> n.endsWith(".tmp"));
 
@@ -83,9 +86,8 @@ class SnapshotWriteFailureIT {
         lastWrite = reply.getLogIndex();
       }
       sm.full = false;
-      try (SaveClient save = new SaveClient(slow)) {
-        ArchiveSummary s = save.save(leader.getId(), OutputStream.nullOutputStream(), ArchiveWriter.defaults(),
-            TransferProgress.NONE);
+      try (SaveClient save = SaveClient.newBuilder(slow).server(leader.getId()).build()) {
+        ArchiveSummary s = save.writeTo(OutputStream.nullOutputStream());
         assertThat(s.meta().index()).as("the saved state covers the last write").isGreaterThanOrEqualTo(lastWrite);
         assertThat(s.state().size()).isEqualTo(KvTestStateMachine.encode(sm.entries()).length);
       }

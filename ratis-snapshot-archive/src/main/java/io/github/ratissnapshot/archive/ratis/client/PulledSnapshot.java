@@ -1,0 +1,158 @@
+package io.github.ratissnapshot.archive.ratis.client;
+
+import io.github.ratissnapshot.archive.format.Digests;
+import io.github.ratissnapshot.archive.format.SnapshotMeta;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.PinInfo;
+import io.github.ratissnapshot.archive.ratis.protocol.Replies;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * A snapshot file pinned on a server, as a stream: read ahead in chunks with several read-only queries in
+ * flight, checked against the server's MD5 at the end, released on close. Progress is reported from the
+ * reading thread, in order.
+ *
+ * <p>Not thread-safe: one reader.
+ */
+final class PulledSnapshot extends InputStream {
+  /** The bytes pulled per query. */
+  static final int CHUNK = 4 << 20;
+  static final int IN_FLIGHT = 4;
+
+  private final ReconnectingClient clients;
+  private final GroupConnection connection;
+  private final ExecutorService readers;
+  private final RaftPeerId target;
+  private final PinInfo pin;
+  private final TransferProgress progress;
+  private final MessageDigest md5 = Digests.md5();
+  private final ArrayDeque<CompletableFuture<RaftClientReply>> inFlight = new ArrayDeque<>();
+  private long requested;
+  private long received;
+  private ByteString current = ByteString.EMPTY;
+  private int pos;
+  private boolean checked;
+
+  PulledSnapshot(ReconnectingClient clients, GroupConnection connection, ExecutorService readers, RaftPeerId target,
+      PinInfo pin, TransferProgress progress) {
+    this.clients = clients;
+    this.connection = connection;
+    this.readers = readers;
+    this.target = target;
+    this.pin = pin;
+    this.progress = progress;
+    fillPipeline();
+  }
+
+  /** Returns the metadata of an archive of this snapshot, made at {@code created}. */
+  SnapshotMeta meta(Instant created) {
+    return SnapshotMeta.of(pin.term(), pin.index(), pin.configuration(), pin.configurationIndex(), pin.size(),
+        created);
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    while (pos == current.size()) {
+      if (inFlight.isEmpty()) {
+        checkDigest();
+        return -1;
+      }
+      current = nextChunk();
+      pos = 0;
+    }
+    int n = Math.min(len, current.size() - pos);
+    current.copyTo(b, pos, off, n);
+    pos += n;
+    return n;
+  }
+
+  @Override
+  public void close() {
+    for (CompletableFuture<RaftClientReply> f : inFlight) {
+      f.cancel(true);
+    }
+    release(clients, pin, target);
+  }
+
+  /** Releases a pin; a failure is harmless, the pin expires on the server by itself. */
+  static void release(ReconnectingClient clients, PinInfo pin, RaftPeerId target) {
+    try {
+      clients.call(c -> c.io().sendStaleRead(ArchiveProtocol.release(pin.pinId()), 0, target));
+    } catch (IOException | RuntimeException ignored) {
+      // the pin expires on the server by itself
+    }
+  }
+
+  private ByteString nextChunk() throws IOException {
+    RaftClientReply reply;
+    try {
+      reply = inFlight.poll().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while pulling the snapshot");
+    } catch (ExecutionException e) {
+      throw connection.unreachable("read the snapshot from server " + target, e.getCause());
+    }
+    ByteString bytes = Replies.rawBody(reply.getMessage().getContent(), target);
+    if (bytes.isEmpty()) {
+      throw new IOException(String.format("server %s sent no bytes at offset %,d of its %,d-byte snapshot",
+          target, received, pin.size()));
+    }
+    for (ByteBuffer buf : bytes.asReadOnlyByteBufferList()) {
+      md5.update(buf);
+    }
+    received += bytes.size();
+    progress.update(received, pin.size());
+    fillPipeline();
+    return bytes;
+  }
+
+  private void fillPipeline() {
+    while (inFlight.size() < IN_FLIGHT && requested < pin.size()) {
+      int n = (int) Math.min(CHUNK, pin.size() - requested);
+      Message read = ArchiveProtocol.read(pin.pinId(), requested, n);
+      inFlight.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return clients.call(c -> c.io().sendStaleRead(read, 0, target));
+        } catch (IOException e) {
+          throw new CompletionException(e);
+        }
+      }, readers));
+      requested += n;
+    }
+  }
+
+  private void checkDigest() throws IOException {
+    if (checked) {
+      return;
+    }
+    checked = true;
+    if (pin.md5Hex() != null) {
+      String actual = Digests.hex(md5.digest());
+      if (!actual.equals(pin.md5Hex())) {
+        throw new IOException("snapshot pulled from " + target + " is corrupt: MD5 " + actual + " != "
+            + pin.md5Hex() + " recorded by the server");
+      }
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package io.github.ratissnapshot.archive.ratis.client;
+
+import io.github.ratissnapshot.archive.format.ArchiveSummary;
+import io.github.ratissnapshot.archive.format.ArchiveWriter;
+import io.github.ratissnapshot.archive.format.Snapshot;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.PinInfo;
+import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
+
+/**
+ * Takes an archive of a running group from outside it: Consul's {@code snapshot save}. It asks one server
+ * (the leader unless told otherwise) for a fresh snapshot, pins the snapshot file there, pulls it in chunks
+ * with read-only queries addressed to that server, checks its MD5 against the server's {@code .md5}, and
+ * builds the archive locally while the bytes stream in. The in-process counterpart, with the same two ways
+ * to save, is {@code LocalSnapshots}.
+ *
+ * <pre>{@code
+ * try (SaveClient client = SaveClient.newBuilder(connection).build();
+ *     Snapshot s = client.save(tempDir)) {           // close() deletes the temporary file
+ *   Files.copy(s.openStream(), target);
+ * }
+ * }</pre>
+ *
+ * <p>One save at a time per instance; the caller closes it.
+ */
+public final class SaveClient implements AutoCloseable {
+  private final GroupConnection connection;
+  private final RaftPeerId server;
+  private final ArchiveWriter writer;
+  private final TransferProgress progress;
+  private final ReconnectingClient clients;
+  private final ExecutorService readers = Executors.newFixedThreadPool(PulledSnapshot.IN_FLIGHT, r -> {
+    Thread t = new Thread(r, "snapshot-pull");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private SaveClient(Builder b) {
+    this.connection = b.connection;
+    this.server = b.server;
+    this.writer = b.writer;
+    this.progress = b.progress;
+    this.clients = new ReconnectingClient(connection, 10);
+  }
+
+  /**
+   * Returns a builder for a client of the group {@code connection} reaches.
+   *
+   * @param connection how to reach the group
+   * @return the builder
+   */
+  public static Builder newBuilder(GroupConnection connection) {
+    return new Builder(connection);
+  }
+
+  /**
+   * Saves an archive of the group's state into a new temporary file in {@code tempDir}.
+   *
+   * @param tempDir where the archive's temporary file goes
+   * @return the archive; the caller must close it, which deletes the file
+   * @throws IOException if the group cannot be reached, the snapshot fails, or the bytes received do not
+   *     match the server's MD5; no file is left behind
+   */
+  public Snapshot save(Path tempDir) throws IOException {
+    try (PulledSnapshot state = snapshotAndPull()) {
+      return Snapshot.write(state.meta(Instant.now()), state, tempDir, writer);
+    }
+  }
+
+  /**
+   * Saves an archive of the group's state to {@code out}.
+   *
+   * @param out where the archive goes; not closed
+   * @return the archive's summary
+   * @throws IOException if the group cannot be reached, the snapshot fails, or the bytes received do not
+   *     match the server's MD5; the bytes written to {@code out} must then be discarded
+   */
+  public ArchiveSummary writeTo(OutputStream out) throws IOException {
+    try (PulledSnapshot state = snapshotAndPull()) {
+      return writer.write(out, state.meta(Instant.now()), state);
+    }
+  }
+
+  /** Closes the underlying Ratis client. */
+  @Override
+  public void close() throws IOException {
+    readers.shutdownNow();
+    clients.close();
+  }
+
+  /** Asks the server (or the leader) for a fresh snapshot, pins it, and starts pulling it. */
+  private PulledSnapshot snapshotAndPull() throws IOException {
+    RaftClientReply snap;
+    try {
+      snap = clients.call(c -> {
+        if (server == null) {
+          // The snapshot API sends to the client's idea of the leader, which is the first peer until a reply
+          // says otherwise, and servers snapshot without checking that they lead: learn the leader first.
+          c.io().sendReadOnly(ArchiveProtocol.status(ArchiveProtocol.ANY_RESTORE));
+        }
+        return (server == null ? c.getSnapshotManagementApi() : c.getSnapshotManagementApi(server))
+            .create(1, connection.requestTimeout().toMillis());
+      });
+    } catch (IOException | RuntimeException e) {
+      throw connection.unreachable("take a snapshot", e);
+    }
+    if (!snap.isSuccess()) {
+      throw new IOException("server " + snap.getServerId() + " failed to take a snapshot: "
+          + snap.getException());
+    }
+    RaftPeerId target = snap.getServerId();
+    PinInfo pin = pin(target);
+    if (snap.getLogIndex() < 0 || pin.index() < snap.getLogIndex()) {
+      // No snapshot was taken now: the pinned one is older than the state the save must cover.
+      PulledSnapshot.release(clients, pin, target);
+      throw new IOException("server " + target + " took no snapshot (it answered index " + snap.getLogIndex()
+          + "; its latest is at " + pin.index() + ")");
+    }
+    return new PulledSnapshot(clients, connection, readers, target, pin, progress);
+  }
+
+  private PinInfo pin(RaftPeerId target) throws IOException {
+    RaftClientReply reply;
+    try {
+      reply = clients.call(c -> c.io().sendStaleRead(ArchiveProtocol.pin(target.toString()), 0, target));
+    } catch (IOException | RuntimeException e) {
+      throw connection.unreachable("read from server " + target, e);
+    }
+    try {
+      return PinInfo.parse(reply.getMessage().getContent(), target);
+    } catch (RemoteArchiveException e) {
+      throw new IOException("server " + target + " cannot provide its snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  /** Configures a {@link SaveClient}. */
+  public static final class Builder {
+    private final GroupConnection connection;
+    private RaftPeerId server;
+    private ArchiveWriter writer = ArchiveWriter.defaults();
+    private TransferProgress progress = TransferProgress.NONE;
+
+    private Builder(GroupConnection connection) {
+      this.connection = Objects.requireNonNull(connection, "connection");
+    }
+
+    /**
+     * Sets the server to snapshot; the group's leader unless set (or set to null), which covers every
+     * acknowledged write.
+     *
+     * @param id a server of the group, or null for the leader
+     * @return this builder
+     */
+    public Builder server(RaftPeerId id) {
+      this.server = id;
+      return this;
+    }
+
+    /**
+     * Sets the archive writer (gzip level, threads); {@link ArchiveWriter#defaults()} unless set.
+     *
+     * @param writer the writer
+     * @return this builder
+     */
+    public Builder writer(ArchiveWriter writer) {
+      this.writer = Objects.requireNonNull(writer, "writer");
+      return this;
+    }
+
+    /**
+     * Sets who is told the state bytes received so far, in order, on the thread that saves.
+     *
+     * @param progress the listener
+     * @return this builder
+     */
+    public Builder progress(TransferProgress progress) {
+      this.progress = Objects.requireNonNull(progress, "progress");
+      return this;
+    }
+
+    /**
+     * Returns the client.
+     *
+     * @return a client with its own Ratis connection, which the caller closes
+     */
+    public SaveClient build() {
+      return new SaveClient(this);
+    }
+  }
+}
