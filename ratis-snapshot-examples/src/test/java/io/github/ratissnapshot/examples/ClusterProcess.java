@@ -3,7 +3,7 @@ package io.github.ratissnapshot.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.github.ratissnapshot.archive.ratis.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.examples.bench.BlobStateMachine;
 import java.io.IOException;
 import java.nio.file.Path;

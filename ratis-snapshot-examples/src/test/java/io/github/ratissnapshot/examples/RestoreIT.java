@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,12 +62,26 @@ class RestoreIT {
     assertThat(changed).containsExactly("OK", "deleted");
     assertThat(cluster.digest()).as("the data changed after the save").isNotEqualTo(savedDigest);
 
-    CliProcess.Result r = CliProcess.run("restore", "--peers", cluster.peersArgument(), archive.toString());
+    // The operator names one server; the restore still counts, and waits for, the whole group.
+    CliProcess.Result r = CliProcess.run("restore", "--peers", "n2=" + cluster.address("n2"), archive.toString());
 
     assertExit(r, 0);
-    assertThat(r.stdout()).as(r::describe).startsWith("Restored " + archive + " into group " + cluster.group());
+    assertThat(r.stdout()).as(r::describe).startsWith("Restored " + archive + " into group " + cluster.group())
+        .contains("\nMembers voters n1, n2, n3; verified before the commit: n1, n2, n3\n");
     assertThat(r.stderr()).as(r::describe).isEmpty();
     cluster.awaitDigestOnEveryNode(savedDigest);
+
+    // status, asked through one server, reports every member and the restore that committed on it.
+    Matcher restored = Pattern.compile("log index (\\d+) \\(term").matcher(r.stdout());
+    assertThat(restored.find()).as(r::describe).isTrue();
+    String commitIndex = restored.group(1);
+    CliProcess.Result status = CliProcess.run("status", "--peers", "n1=" + cluster.address("n1"));
+    assertExit(status, 0);
+    List<String> lines = status.stdout().lines().toList();
+    assertThat(lines.get(0)).as(status::describe).isEqualTo("Members: voters n1, n2, n3");
+    assertThat(lines.subList(2, lines.size())).as(status::describe).hasSize(3).allSatisfy(line -> assertThat(line)
+        .matches("n[123] +(leader|follower) +127\\.0\\.0\\.1:\\d+ +\\d+ .*last [0-9a-f-]{36} committed at index "
+            + commitIndex + " \\(archive .*\\)"));
   }
 
   @ParameterizedTest

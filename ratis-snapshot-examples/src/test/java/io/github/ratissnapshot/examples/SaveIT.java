@@ -171,6 +171,30 @@ class SaveIT {
     }
   }
 
+  /**
+   * Two saves race to the same file: exactly one publishes it, the other fails in one line naming why, and the
+   * published archive verifies (a writer never publishes bytes another truncated). Three rounds.
+   */
+  @Test
+  void twoConcurrentSavesToTheSameFilePublishExactlyOneArchiveThatVerifies(@TempDir Path dir) throws Exception {
+    for (int round = 0; round < 3; round++) {
+      Path file = dir.resolve("race-" + round + ".snap");
+      List<String> save = List.of("save", "--peers", cluster.peersArgument(), file.toString());
+      List<CliProcess.Result> results = CliProcess.runConcurrently(List.of(save, save));
+
+      List<CliProcess.Result> published = results.stream().filter(r -> r.exitCode() == 0).toList();
+      assertThat(published).as("round %d: %s", round, results).hasSize(1);
+      CliProcess.Result lost = results.stream().filter(r -> r.exitCode() != 0).findFirst().orElseThrow();
+      assertThat(assertOneLineError(lost, "save", 1)).as(lost::describe)
+          .containsAnyOf(file + " already exists", "another process is writing it");
+      Matcher m = SAVED.matcher(published.get(0).stdout().strip());
+      assertThat(m.matches()).as(published.get(0)::describe).isTrue();
+      assertThat(sha256(file)).as("the published file is the archive its writer reported").isEqualTo(m.group(8));
+      assertExit(CliProcess.run("verify", file.toString()), 0);
+      assertThat(namesIn(dir)).as("no .part left").noneMatch(n -> n.contains(".part"));
+    }
+  }
+
   @Test
   void saveUnderARegularFileInsteadOfADirectoryExitsOneAndWritesNothing(@TempDir Path dir) {
     Path notADirectory = dir.resolve("plain-file");

@@ -4,10 +4,10 @@ import io.github.ratissnapshot.archive.cli.Sizes;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
-import io.github.ratissnapshot.archive.ratis.GroupConnection;
-import io.github.ratissnapshot.archive.ratis.RestoreClient;
-import io.github.ratissnapshot.archive.ratis.SaveClient;
-import io.github.ratissnapshot.archive.ratis.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
+import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import io.github.ratissnapshot.examples.ScratchDirectory;
 import io.github.ratissnapshot.examples.cluster.ExampleCluster;
 import java.io.IOException;
@@ -68,8 +68,9 @@ public final class ClusterBenchmark {
       Path archive = scratch.resolve("bench.snap");
       long t1 = System.nanoTime();
       ArchiveSummary saved;
-      try (SaveClient save = new SaveClient(connection); AtomicFile file = AtomicFile.create(archive, false)) {
-        saved = save.save(leader.getId(), file.stream(), ArchiveWriter.defaults(), TransferProgress.NONE);
+      try (SaveClient save = SaveClient.newBuilder(connection).server(leader.getId()).build();
+          AtomicFile file = AtomicFile.create(archive, false)) {
+        saved = save.writeTo(file.stream());
         file.commit();
       }
       double save = seconds(t1);

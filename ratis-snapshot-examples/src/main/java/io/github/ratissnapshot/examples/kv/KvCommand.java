@@ -1,7 +1,7 @@
 package io.github.ratissnapshot.examples.kv;
 
 import io.github.ratissnapshot.archive.cli.GroupOptions;
-import io.github.ratissnapshot.archive.ratis.GroupConnection;
+import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
