@@ -1,19 +1,35 @@
 package io.github.ratissnapshot.examples.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.ratissnapshot.archive.cli.Sizes;
+import io.github.ratissnapshot.archive.ratis.client.Causes;
 import io.github.ratissnapshot.examples.ScratchDirectory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code ratis-snapshot bench}: the benchmarks whose figures the README records. */
+/**
+ * {@code ratis-snapshot bench}: the benchmarks whose figures the README records. Each prints its table, or
+ * with {@code --format json} one JSON object with every figure and ratio; a benchmark that cannot finish
+ * fails with one line.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: MB/s with a baseline measured in the same run.",
     subcommands = {BenchCommand.Format.class, BenchCommand.Cluster.class})
 public final class BenchCommand {
+  /** Output formats. */
+  enum Output { text, json }
+
   /** {@code bench format}. */
   @Command(name = "format", mixinStandardHelpOptions = true,
       description = "Archive write and verify of a generated state against plain gzip of the same bytes.")
@@ -30,11 +46,34 @@ public final class BenchCommand {
     @Option(names = "--dir", description = "Scratch directory (default: the temp directory).")
     Path dir;
 
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    Output format;
+
     @Override
     public Integer call() throws Exception {
+      long bytes = Sizes.parse(size);
+      int threads = Runtime.getRuntime().availableProcessors();
+      FormatBenchmark.Result r;
       try (ScratchDirectory scratch = ScratchDirectory.create(dir, "format-bench-")) {
-        new FormatBenchmark(Sizes.parse(size), level, Runtime.getRuntime().availableProcessors(), scratch.path(),
-            spec.commandLine().getOut()).run();
+        r = new FormatBenchmark(bytes, level, threads, scratch.path(), report(spec, format)).run();
+      }
+      if (format == Output.json) {
+        Map<String, Object> j = header("format", bytes);
+        j.put("GzipLevel", level);
+        j.put("CompressingThreads", threads);
+        j.put("GenerateMBps", mb(r.generate()));
+        j.put("BaselineGzipWriteMBps", mb(r.gzipWrite()));
+        j.put("ArchiveWrite1ThreadMBps", mb(r.archiveWrite1()));
+        j.put("ArchiveWriteNThreadsMBps", mb(r.archiveWriteN()));
+        j.put("BaselineGunzipMBps", mb(r.gunzip()));
+        j.put("ArchiveVerifyMBps", mb(r.verify()));
+        j.put("ArchiveWrite1ThreadVsGzip", r.archiveWrite1() / r.gzipWrite());
+        j.put("ArchiveWriteNThreadsVsGzip", r.archiveWriteN() / r.gzipWrite());
+        j.put("ArchiveVerifyVsGunzip", r.verify() / r.gunzip());
+        j.put("ArchiveBytes", r.compressedBytes());
+        j.put("CompressionRatio", (double) bytes / r.compressedBytes());
+        j.put("PeakHeapBytes", r.peakHeapBytes());
+        print(spec, j);
       }
       return 0;
     }
@@ -42,8 +81,9 @@ public final class BenchCommand {
 
   /** {@code bench cluster}. */
   @Command(name = "cluster", mixinStandardHelpOptions = true,
-      description = "Save and online restore on a 3-node loopback cluster, next to Ratis's InstallSnapshot "
-          + "of the same state to a wiped follower.")
+      description = {"Save and online restore on a 3-node loopback cluster, next to Ratis's InstallSnapshot "
+          + "of the same state to a server added to the group.",
+          "Ratis's own log goes to a file next to the scratch directory, kept if the benchmark fails."})
   static final class Cluster implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -54,12 +94,75 @@ public final class BenchCommand {
     @Option(names = "--dir", description = "Scratch directory (default: the temp directory).")
     Path dir;
 
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    Output format;
+
     @Override
     public Integer call() throws Exception {
+      long bytes = Sizes.parse(size);
+      ClusterBenchmark.Result r;
       try (ScratchDirectory scratch = ScratchDirectory.create(dir, "cluster-bench-")) {
-        new ClusterBenchmark(Sizes.parse(size), scratch.path(), spec.commandLine().getOut()).run();
+        Path log = scratch.path().resolveSibling(scratch.path().getFileName() + ".ratis.log");
+        logRatisTo(log);
+        try {
+          r = new ClusterBenchmark(bytes, scratch.path(), report(spec, format)).run();
+        } catch (Exception e) {
+          throw new IOException(Causes.message(e) + " (Ratis's log: " + log + ")", e);
+        }
+        Files.deleteIfExists(log);
+      }
+      if (format == Output.json) {
+        Map<String, Object> j = header("cluster", bytes);
+        j.put("Nodes", 3);
+        j.put("ArchiveBytes", r.archiveBytes());
+        j.put("CompressionRatio", (double) bytes / r.archiveBytes());
+        j.put("GenerateSeconds", r.generateSeconds());
+        j.put("SaveSeconds", r.saveSeconds());
+        j.put("SaveMBps", bytes / 1e6 / r.saveSeconds());
+        j.put("RestoreSeconds", r.restoreSeconds());
+        j.put("RestoreMBps", bytes / 1e6 / r.restoreSeconds());
+        j.put("BaselineInstallSnapshotSeconds", r.installSnapshotSeconds());
+        j.put("BaselineInstallSnapshotMBps", bytes / 1e6 / r.installSnapshotSeconds());
+        j.put("RestoreVsInstallSnapshot", r.restoreSeconds() / r.installSnapshotSeconds());
+        j.put("SaveVsInstallSnapshot", r.saveSeconds() / r.installSnapshotSeconds());
+        print(spec, j);
       }
       return 0;
     }
+  }
+
+  /**
+   * Sends every SLF4J logger's output (Ratis's, gRPC's through its bridge, this project's) to {@code file},
+   * warnings and up, so that the terminal shows only the table. Takes effect because no logger has been
+   * created yet when a bench command starts.
+   */
+  static void logRatisTo(Path file) {
+    System.setProperty("org.slf4j.simpleLogger.logFile", file.toString());
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+  }
+
+  /** The writer the text report goes to: the command's output, or nowhere when JSON is asked for. */
+  private static PrintWriter report(CommandSpec spec, Output format) {
+    return format == Output.text ? spec.commandLine().getOut() : new PrintWriter(OutputStream.nullOutputStream());
+  }
+
+  private static Map<String, Object> header(String benchmark, long bytes) {
+    Map<String, Object> j = new LinkedHashMap<>();
+    j.put("Benchmark", benchmark);
+    j.put("StateBytes", bytes);
+    j.put("Processors", Runtime.getRuntime().availableProcessors());
+    j.put("Java", System.getProperty("java.version"));
+    return j;
+  }
+
+  private static double mb(double bytesPerSecond) {
+    return bytesPerSecond / 1e6;
+  }
+
+  private static void print(CommandSpec spec, Map<String, Object> j) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
+    out.flush();
   }
 }

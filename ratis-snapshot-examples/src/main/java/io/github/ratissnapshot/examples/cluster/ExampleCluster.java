@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.examples.cluster;
 
+import io.github.ratissnapshot.examples.Polling;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -8,7 +9,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
@@ -33,12 +36,13 @@ public final class ExampleCluster implements AutoCloseable {
   private final RaftGroup group;
   private final Path dir;
   private final Supplier<StateMachine> stateMachine;
-  private final java.util.function.Consumer<RaftProperties> tuning;
+  private final Consumer<RaftProperties> tuning;
   private final Parameters parameters;
   private final Map<RaftPeerId, ExampleNode> nodes = new LinkedHashMap<>();
+  private final List<RaftPeer> added = new ArrayList<>();
 
   private ExampleCluster(RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
-      java.util.function.Consumer<RaftProperties> tuning, Parameters parameters) {
+      Consumer<RaftProperties> tuning, Parameters parameters) {
     this.group = group;
     this.dir = dir;
     this.stateMachine = stateMachine;
@@ -61,13 +65,13 @@ public final class ExampleCluster implements AutoCloseable {
 
   /** Starts every node of {@code group} under {@code dir}, in plaintext. */
   public static ExampleCluster start(RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
-      java.util.function.Consumer<RaftProperties> tuning) throws IOException {
+      Consumer<RaftProperties> tuning) throws IOException {
     return start(group, dir, stateMachine, tuning, null);
   }
 
   /** Starts every node of {@code group} under {@code dir}, with RPC parameters such as mutual TLS (or null). */
   public static ExampleCluster start(RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
-      java.util.function.Consumer<RaftProperties> tuning, Parameters parameters) throws IOException {
+      Consumer<RaftProperties> tuning, Parameters parameters) throws IOException {
     ExampleCluster c = new ExampleCluster(group, dir, stateMachine, tuning, parameters);
     try {
       for (RaftPeer p : group.getPeers()) {
@@ -84,6 +88,23 @@ public final class ExampleCluster implements AutoCloseable {
   public ExampleNode startNode(RaftPeerId id) throws IOException {
     ExampleNode node = ExampleNode.start(id, group, dir.resolve(id.toString()), stateMachine, tuning, parameters);
     nodes.put(id, node);
+    return node;
+  }
+
+  /**
+   * Starts a node that is not a member yet, on fresh storage under this cluster's directory. It knows no
+   * peers, so it holds no elections; it joins when a configuration change adds it (Ratis's way of growing a
+   * group: the leader sends it the log, or its latest snapshot once the log is purged).
+   *
+   * @param peer the new node
+   * @return the node
+   * @throws IOException if it cannot start
+   */
+  public ExampleNode startNewNode(RaftPeer peer) throws IOException {
+    ExampleNode node = ExampleNode.start(peer, RaftGroup.valueOf(group.getGroupId()),
+        dir.resolve(peer.getId().toString()), stateMachine, tuning, parameters);
+    nodes.put(peer.getId(), node);
+    added.add(peer);
     return node;
   }
 
@@ -117,22 +138,29 @@ public final class ExampleCluster implements AutoCloseable {
 
   /** Waits until a leader is ready, and returns its division. */
   public RaftServer.Division awaitLeader(Duration timeout) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
+    return Polling.value(timeout, "a leader of group " + group.getGroupId(), () -> {
       for (ExampleNode n : nodes.values()) {
-        RaftServer.Division d = n.division();
-        if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
-          return d;
+        try {
+          RaftServer.Division d = n.division();
+          if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
+            return Optional.of(d);
+          }
+        } catch (IOException e) {
+          // the node is starting
         }
       }
-      Thread.sleep(50);
-    }
-    throw new IOException("no leader elected within " + timeout);
+      return Optional.empty();
+    });
   }
 
-  /** Returns a new client of the group, with the cluster's RPC parameters; the caller closes it. */
+  /**
+   * Returns a new client of the group (its peers and any started by {@link #startNewNode}), with the cluster's
+   * RPC parameters; the caller closes it.
+   */
   public RaftClient newClient() {
-    RaftClient.Builder b = RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties());
+    List<RaftPeer> peers = new ArrayList<>(group.getPeers());
+    peers.addAll(added);
+    RaftClient.Builder b = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(group.getGroupId(), peers)).setProperties(new RaftProperties());
     if (parameters != null) {
       b.setParameters(parameters);
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
@@ -48,11 +49,22 @@ public final class ExampleNode implements AutoCloseable {
    * @throws IOException if the server cannot start (port in use, storage locked)
    */
   public static ExampleNode start(RaftPeerId id, RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
-      java.util.function.Consumer<RaftProperties> tuning, Parameters parameters) throws IOException {
+      Consumer<RaftProperties> tuning, Parameters parameters) throws IOException {
     RaftPeer peer = group.getPeer(id);
     if (peer == null) {
       throw new IllegalArgumentException("node " + id + " is not a peer of " + group);
     }
+    return start(peer, group, dir, stateMachine, tuning, parameters);
+  }
+
+  /**
+   * Starts a node as {@code peer} (its id and port) in {@code group}, which need not name it: a node started
+   * with a group that does not contain it waits in Ratis's initializing state, without elections, until a
+   * configuration change that adds it reaches it.
+   */
+  static ExampleNode start(RaftPeer peer, RaftGroup group, Path dir, Supplier<StateMachine> stateMachine,
+      Consumer<RaftProperties> tuning, Parameters parameters) throws IOException {
+    RaftPeerId id = peer.getId();
     Files.createDirectories(dir);
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(dir.toFile()));
