@@ -6,6 +6,8 @@ import io.github.ratissnapshot.examples.cluster.ClusterCommand;
 import io.github.ratissnapshot.examples.drill.DrillCommand;
 import io.github.ratissnapshot.examples.kv.KvCommand;
 import java.util.Arrays;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 
 /**
@@ -35,8 +37,8 @@ public final class Main {
   }
 
   /** gRPC's own java.util.logging logger, held so that its level sticks. */
-  private static final java.util.logging.Logger GRPC_LOG =
-      java.util.logging.Logger.getLogger("org.apache.ratis.thirdparty.io.grpc");
+  private static final Logger GRPC_LOG =
+      Logger.getLogger("org.apache.ratis.thirdparty.io.grpc");
 
   /** Ratis logs warnings in normal operation; an operator's terminal shows errors only unless --verbose. */
   private static void quietLogging(boolean verbose) {
@@ -45,7 +47,7 @@ public final class Main {
       System.setProperty(key, verbose ? "info" : "error");
     }
     if (!verbose) {
-      GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
+      GRPC_LOG.setLevel(Level.WARNING);
       // A command reports its own failure in one line; Ratis's client logs each retry with a stack trace.
       for (String client : new String[] {"org.apache.ratis.client", "org.apache.ratis.grpc.client"}) {
         String k = "org.slf4j.simpleLogger.log." + client;

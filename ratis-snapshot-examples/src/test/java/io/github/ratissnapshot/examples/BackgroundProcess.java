@@ -2,6 +2,8 @@ package io.github.ratissnapshot.examples;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +54,8 @@ final class BackgroundProcess implements AutoCloseable {
   static BackgroundProcess launchCommand(String name, Path logDir, List<String> command) {
     try {
       Files.createDirectories(logDir);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     Path out = logDir.resolve(name + ".out");
     Path err = logDir.resolve(name + ".err");

@@ -2,6 +2,7 @@ package io.github.ratissnapshot.examples;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -189,7 +190,7 @@ final class CliProcess {
     ProcessBuilder pb = new ProcessBuilder(command)
         .redirectOutput(stdout.toFile())
         .redirectError(stderr.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().putAll(environment);
     try {
       Process p = pb.start();

@@ -8,13 +8,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The CLI reads a real archive written by {@code consul snapshot save} (Consul 1.x), from
  * {@code ${interop.dir}}; skipped when that directory is absent.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ConsulArchiveIT {
   private static final String SERVER_ID = "b565749f-0cc2-61e1-7ba0-d5c18b9dd6b4";
   private static Path archive;

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +24,12 @@ import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * uninterrupted run takes from there (so that most land mid-write and a few after the command finished). The random seed is in every failure message
  * ({@code -Dcrash.safety.seed=N} replays it).
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CrashSafetyIT {
   private static final String STATE_SIZE = "48MiB";
   private static final int KILLS = 10;
@@ -247,7 +251,7 @@ class CrashSafetyIT {
    * Runs a command uninterrupted and returns how long it took from the moment {@code appeared} first held
    * until it exited; it must succeed.
    */
-  private static Duration timeFromAppearance(Supplier<Process> start, java.util.function.BooleanSupplier appeared) {
+  private static Duration timeFromAppearance(Supplier<Process> start, BooleanSupplier appeared) {
     Process p = start.get();
     try {
       long deadline = System.nanoTime() + CliProcess.DEFAULT_TIMEOUT.toNanos();
@@ -273,7 +277,7 @@ class CrashSafetyIT {
    * Waits until {@code started} holds, then {@code delayMillis} more, then kills the process with SIGKILL
    * and waits until it is gone; returns what happened, for messages.
    */
-  private static String killAfter(Process p, java.util.function.BooleanSupplier started, long delayMillis) {
+  private static String killAfter(Process p, BooleanSupplier started, long delayMillis) {
     try {
       long deadline = System.nanoTime() + CliProcess.DEFAULT_TIMEOUT.toNanos();
       while (!started.getAsBoolean() && p.isAlive()) {
@@ -320,7 +324,7 @@ class CrashSafetyIT {
 
   private static void deleteTree(Path root) throws IOException {
     try (var walk = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
         Files.delete(p);
       }
     }

@@ -12,16 +12,20 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code <dir>/<group>/archive/staging}: the staged archive {@code <id>.snap.bin.partial}, then the extracted
  * state {@code <id>.state.bin.partial}), the leader's snapshot and pin files, and the save's {@code FILE.part}.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FaultDrillIT {
   private static final Duration CONVERGE = Duration.ofMinutes(3);
   private static final Duration POINT_TIMEOUT = Duration.ofMinutes(3);
@@ -58,6 +63,7 @@ class FaultDrillIT {
 
   @Test
   @Tag("soak")
+  @Timeout(value = 2, unit = TimeUnit.HOURS)
   void soak(@TempDir Path dir) {
     long seed = Long.getLong("fault.drill.seed", System.currentTimeMillis());
     new Drill(Plan.soak(seed), dir).run(Path.of("target", "fault-drill-soak-report.md"));
@@ -209,7 +215,7 @@ class FaultDrillIT {
     private Archive saveState(String label, long seed) {
       String state = cluster.blobOk("generate", "--size", plan.stateSize(), "--seed", String.valueOf(seed));
       labels.put(state, label);
-      Path file = dir.resolve(label.toLowerCase(java.util.Locale.ROOT) + ".snap");
+      Path file = dir.resolve(label.toLowerCase(Locale.ROOT) + ".snap");
       CliProcess.Result r = CliProcess.run(Duration.ofMinutes(3), saveArgs(file));
       assertExit(r, 0);
       assertArchiveHoldsState(file, state);
@@ -393,7 +399,7 @@ class FaultDrillIT {
      * Polls until {@code check} reports the point (returns what it saw), or returns null if the command
      * finishes first (except for the point that is the command's success itself).
      */
-    private String awaitPoint(Point point, Process command, java.util.function.Supplier<String> check) {
+    private String awaitPoint(Point point, Process command, Supplier<String> check) {
       long deadline = System.nanoTime() + POINT_TIMEOUT.toNanos();
       while (System.nanoTime() < deadline) {
         String seen = check.get();
@@ -429,7 +435,7 @@ class FaultDrillIT {
     private static CliProcess.Result finished(Process p, List<String> command, Duration timeout, String name,
         Path logs, int number) {
       long start = p.info().startInstant().map(i -> System.nanoTime()
-          - Duration.between(i, java.time.Instant.now()).toNanos()).orElse(System.nanoTime());
+          - Duration.between(i, Instant.now()).toNanos()).orElse(System.nanoTime());
       waitFor(p, timeout, name + " " + number);
       return new CliProcess.Result(command, p.exitValue(),
           CliProcess.readSoFar(logs.resolve(name + "-" + number + ".out")),

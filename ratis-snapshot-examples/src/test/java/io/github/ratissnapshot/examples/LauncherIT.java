@@ -13,9 +13,11 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The top-level {@code ratis-snapshot} launcher script runs the jar and passes its exit code through.
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * build running it, so these tests are skipped when the jar is stale (never the case under {@code mvn verify},
  * which packages the jar first).
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LauncherIT {
   private static Path launcher;
 

@@ -1,5 +1,7 @@
 package io.github.ratissnapshot.examples;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +64,7 @@ final class PrivateMount {
       Path probe = Files.createTempDirectory(scratch, "mount-probe");
       CliProcess.Result r = run(TINY_TMPFS, probe, List.of("true"));
       return r.exitCode() == 0 ? null : "unshare -m with a tmpfs mount is not permitted here: " + r.describe();
-    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       return "unshare could not be run: " + e;
     }
   }

@@ -9,12 +9,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -27,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>The archive is saved once, before the tests; tests that change the cluster compare against digests
  * they take themselves.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RestoreIT {
   private static final int KEYS = 2_000;
 
@@ -56,7 +61,7 @@ class RestoreIT {
 
   @Test
   void restoreBringsEveryNodeBackToTheSavedState() {
-    List<String> changed = CliProcess.concurrently(List.<java.util.concurrent.Callable<String>>of(
+    List<String> changed = CliProcess.concurrently(List.<Callable<String>>of(
         () -> cluster.kvOk("put", "added-after-save", "x"),
         () -> cluster.kvOk("delete", "key0000000000")));
     assertThat(changed).containsExactly("OK", "deleted");
@@ -128,7 +133,7 @@ class RestoreIT {
   }
 
   private static Path corrupt(Corruption corruption, Path dir) throws Exception {
-    Path bad = dir.resolve(corruption.name().toLowerCase(java.util.Locale.ROOT) + ".snap");
+    Path bad = dir.resolve(corruption.name().toLowerCase(Locale.ROOT) + ".snap");
     Files.write(bad, corruption.apply(Files.readAllBytes(archive)));
     return bad;
   }

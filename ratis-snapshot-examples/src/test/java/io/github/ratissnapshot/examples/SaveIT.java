@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -26,6 +28,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * leaves nothing under the final name and no {@code .part} file, except after SIGKILL, which the next save
  * cleans up.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SaveIT {
   /** Enough state (2.4 MB, a 137 KB archive) to overflow a 64 KiB disk and to interrupt a save midway. */
   private static final int KEYS = 20_000;
@@ -259,28 +263,28 @@ class SaveIT {
   }
 
   /**
-   * Starts a save of the cluster into {@code file} and returns once its {@code .part} file exists, a little
-   * later (the save's shutdown hook is installed just after the file is created), and while it still runs.
+   * Starts a save of the cluster into {@code file} and returns once its {@code .part} file holds bytes, while
+   * the save still runs.
    */
   private static Process startSaveAndAwaitPart(Path file, Path dir) {
     Path part = file.resolveSibling(file.getFileName() + ".part");
     Path logs = dir.resolve("logs");
     try {
       Files.createDirectories(logs);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     Process save = CliProcess.start(saveCommand(file), Map.of(), logs.resolve("save.out"), logs.resolve("save.err"));
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.exists(part)) {
+    // Archive bytes in FILE.part mean the save is past creating the file and installing its shutdown hook.
+    while (sizeOrZero(part) == 0) {
       if (!save.isAlive() || System.nanoTime() > deadline) {
         CliProcess.destroyTree(save, true);
-        fail("the save %s before its .part file appeared; stderr: %s", save.isAlive() ? "took too long" : "exited",
+        fail("the save %s before its .part file had bytes; stderr: %s", save.isAlive() ? "took too long" : "exited",
             CliProcess.readSoFar(logs.resolve("save.err")));
       }
       BackgroundProcess.sleep(5);
     }
-    BackgroundProcess.sleep(100);
     if (!save.isAlive() || Files.exists(file)) {
       fail("the save finished before it could be interrupted (make the cluster's state larger); stdout: %s",
           CliProcess.readSoFar(logs.resolve("save.out")));
@@ -319,16 +323,24 @@ class SaveIT {
   private static void writeString(Path file, String text) {
     try {
       Files.writeString(file, text, StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
   private static String readString(Path file) {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static long sizeOrZero(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0; // not created yet
     }
   }
 }

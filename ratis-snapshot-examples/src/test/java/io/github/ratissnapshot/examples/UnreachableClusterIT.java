@@ -9,6 +9,7 @@ import io.github.ratissnapshot.archive.format.Configuration;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,8 +17,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * {@code --group}: without it the servers are asked for their group first; with it the save has already
  * created its {@code .part} file when the group turns out to be unreachable.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class UnreachableClusterIT {
   private static final Duration BOUND = Duration.ofSeconds(60);
 
@@ -93,7 +98,7 @@ class UnreachableClusterIT {
         "--timeout", "2s");
     assertUnreachable(r, "kv put");
     assertThat(r.stderr()).as(r::describe)
-        .contains("failed to run kv put on group " + org.apache.ratis.protocol.RaftGroupId.valueOf(group) + " at ")
+        .contains("failed to run kv put on group " + RaftGroupId.valueOf(group) + " at ")
         .contains("UNAVAILABLE");
   }
 
@@ -106,7 +111,7 @@ class UnreachableClusterIT {
 
   /** A small valid archive, so that restore gets past its local verification to the network. */
   private Path validArchive() throws Exception {
-    byte[] state = "some state".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] state = "some state".getBytes(StandardCharsets.UTF_8);
     Path file = dir.resolve("valid.snap");
     try (OutputStream out = Files.newOutputStream(file)) {
       ArchiveWriter.defaults().write(out, SnapshotMeta.of(2, 10, Configuration.EMPTY, 1, state.length, Instant.now()),

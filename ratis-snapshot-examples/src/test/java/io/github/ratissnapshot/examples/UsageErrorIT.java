@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -21,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * trace, and nothing written. No cluster runs: a usage error must be found before any server is contacted.
  * Other failures print one line too; the stack trace comes only with {@code --verbose}.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class UsageErrorIT {
   /** Peers that are never contacted. */
   private static final String PEERS = "n1=127.0.0.1:9,n2=127.0.0.1:10,n3=127.0.0.1:11";

@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.archive.format;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -36,12 +37,12 @@ public record ArchiveEntry(String name, long size, byte[] sha256) {
   @Override
   public boolean equals(Object o) {
     return o instanceof ArchiveEntry e && name.equals(e.name) && size == e.size
-        && java.util.Arrays.equals(sha256, e.sha256);
+        && Arrays.equals(sha256, e.sha256);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, size, java.util.Arrays.hashCode(sha256));
+    return Objects.hash(name, size, Arrays.hashCode(sha256));
   }
 
   @Override

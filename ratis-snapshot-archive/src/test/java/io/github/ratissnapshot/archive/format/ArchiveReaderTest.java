@@ -15,10 +15,12 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -67,7 +69,7 @@ class ArchiveReaderTest {
     return Stream.of(
         Arguments.of(m + "  meta.json\n" + s + "  state.bin\n"),
         Arguments.of(s + "  state.bin\n" + m + "  meta.json\n"),
-        Arguments.of(s + " *state.bin\n" + m.toUpperCase(java.util.Locale.ROOT) + " *meta.json"));
+        Arguments.of(s + " *state.bin\n" + m.toUpperCase(Locale.ROOT) + " *meta.json"));
   }
 
   @ParameterizedTest
@@ -381,7 +383,7 @@ class ArchiveReaderTest {
     try (var state = TestStates.stream(seed, meta.size())) {
       ArchiveWriter.newBuilder().level(1).clock(Fixtures.CLOCK).build().write(out, meta, state);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     return out.toByteArray();
   }

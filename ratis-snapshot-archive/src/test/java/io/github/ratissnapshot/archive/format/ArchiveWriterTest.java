@@ -17,12 +17,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -273,7 +275,7 @@ class ArchiveWriterTest {
       file.commit();
     }
 
-    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+    try (Stream<Path> files = Files.list(dir)) {
       assertThat(files).containsExactly(target);
     }
     assertThat(target).hasBinaryContent(Fixtures.writtenArchive());

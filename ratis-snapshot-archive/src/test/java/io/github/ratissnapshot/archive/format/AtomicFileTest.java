@@ -9,6 +9,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,9 +140,9 @@ class AtomicFileTest {
   void aSecondWriterRacingACommitNeverTruncatesThePublishedFile() throws Exception {
     Path target = dir.resolve("raced.snap");
     byte[] content = new byte[64 * 1024];
-    java.util.Arrays.fill(content, (byte) 'x');
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicInteger secondWriterWins = new java.util.concurrent.atomic.AtomicInteger();
+    Arrays.fill(content, (byte) 'x');
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger secondWriterWins = new AtomicInteger();
     Thread rival = new Thread(() -> {
       while (!stop.get()) {
         try (AtomicFile second = AtomicFile.create(target, true)) {

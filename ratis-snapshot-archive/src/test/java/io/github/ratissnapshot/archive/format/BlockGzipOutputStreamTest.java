@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -79,7 +80,7 @@ class BlockGzipOutputStreamTest {
     byte[] gz = compress(14, size, 6, 2);
     CRC32 crc = new CRC32();
     try (CheckedInputStream in = new CheckedInputStream(TestStates.stream(14, size), crc)) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
+      in.transferTo(OutputStream.nullOutputStream());
     }
 
     assertThat(intLe(gz, gz.length - 8)).isEqualTo(crc.getValue());
@@ -171,7 +172,7 @@ class BlockGzipOutputStreamTest {
 
   @Test
   void aFailingTargetFailsTheWriteAndReleaseStopsTheWorkers() {
-    java.io.OutputStream broken = new java.io.OutputStream() {
+    OutputStream broken = new OutputStream() {
       @Override
       public void write(int b) throws IOException {
         throw new IOException("disk full");
@@ -217,7 +218,7 @@ class BlockGzipOutputStreamTest {
   private static byte[] sha256(InputStream in) throws IOException {
     MessageDigest d = Digests.sha256();
     try (DigestInputStream din = new DigestInputStream(in, d)) {
-      din.transferTo(java.io.OutputStream.nullOutputStream());
+      din.transferTo(OutputStream.nullOutputStream());
     }
     return d.digest();
   }

@@ -2,6 +2,8 @@ package io.github.ratissnapshot.archive.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stream, whatever the size. The child writes at gzip level 1 to keep this near half a minute on two
  * cores; the level does not change how much memory either side holds.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class BoundedMemoryIT {
   private static final long SIZE = 2L << 30;
   private static final long SEED = 64;
@@ -29,8 +33,8 @@ class BoundedMemoryIT {
     CompletableFuture<byte[]> expected = CompletableFuture.supplyAsync(() -> {
       try {
         return TestStates.sha256(SEED, SIZE);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     });
     String javaBinary = ProcessHandle.current().info().command()

@@ -4,6 +4,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 
 /** Streams that count the bytes through them, for asserting how much a reader consumed or produced. */
 final class Counting {
@@ -86,7 +87,7 @@ final class Counting {
           return -1;
         }
         int n = (int) Math.min(len, left);
-        java.util.Arrays.fill(b, off, off + n, (byte) value);
+        Arrays.fill(b, off, off + n, (byte) value);
         left -= n;
         return n;
       }

@@ -9,7 +9,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -181,7 +183,7 @@ class ExternalToolInteropTest {
   }
 
   private static byte[] sums() throws IOException {
-    java.util.Map<String, byte[]> sums = new java.util.LinkedHashMap<>();
+    Map<String, byte[]> sums = new LinkedHashMap<>();
     sums.put("meta.json", Fixtures.sha256(metaJson()));
     sums.put("state.bin", TestStates.sha256(SEED, SIZE));
     return Sha256Sums.format(sums);

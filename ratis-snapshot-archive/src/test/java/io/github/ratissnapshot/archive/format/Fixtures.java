@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,12 +129,12 @@ final class Fixtures {
 
   /** Returns the first {@code length} bytes. */
   static byte[] prefix(byte[] data, long length) {
-    return java.util.Arrays.copyOf(data, (int) length);
+    return Arrays.copyOf(data, (int) length);
   }
 
   /** Returns the two arrays one after the other. */
   static byte[] concat(byte[] a, byte[] b) {
-    byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+    byte[] c = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, c, a.length, b.length);
     return c;
   }

@@ -12,10 +12,12 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -196,7 +198,7 @@ class GzipMemberInputStreamTest {
   @Test
   void rejectsBytesAfterTheTrailerInALaterRead() {
     byte[] gz = gzip(HELLO);
-    InputStream in = new java.io.SequenceInputStream(new ByteArrayInputStream(gz),
+    InputStream in = new SequenceInputStream(new ByteArrayInputStream(gz),
         new ByteArrayInputStream(new byte[3000]));
 
     assertRejects(ArchiveException.class, Problem.TRAILING_DATA, "3,000 bytes follow the gzip trailer",
@@ -205,7 +207,7 @@ class GzipMemberInputStreamTest {
 
   @Test
   void countsAtLeastOneMebibyteOfTrailingBytes() {
-    InputStream in = new java.io.SequenceInputStream(new ByteArrayInputStream(gzip(HELLO)),
+    InputStream in = new SequenceInputStream(new ByteArrayInputStream(gzip(HELLO)),
         new ByteArrayInputStream(new byte[3 << 20]));
 
     assertRejects(ArchiveException.class, Problem.TRAILING_DATA, "at least 1,048,576 bytes follow the gzip trailer",
@@ -237,7 +239,7 @@ class GzipMemberInputStreamTest {
     in.close();
     in.close();
 
-    org.assertj.core.api.Assertions.assertThatThrownBy(in::read)
+    Assertions.assertThatThrownBy(in::read)
         .isExactlyInstanceOf(IOException.class).hasMessage("stream closed");
   }
 

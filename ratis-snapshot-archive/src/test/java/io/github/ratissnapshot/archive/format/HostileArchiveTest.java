@@ -21,8 +21,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.zip.CRC32;
@@ -31,6 +34,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -151,7 +155,7 @@ class HostileArchiveTest {
   }
 
   @ParameterizedTest
-  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+  @CsvSource(delimiter = '|', value = {
       "size|-1|invalid tar header at offset 1,024: Corrupted TAR archive. Entry size is negative",
       "size|abc|invalid tar header at offset 1,024: Unable to parse long from string value: abc",
       "mtime|1e999999999|invalid tar header at offset 1,024: Corrupted PAX header. Time field value is invalid '1e999999999'",
@@ -166,7 +170,7 @@ class HostileArchiveTest {
   }
 
   @ParameterizedTest
-  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {"GNU.sparse.size|5", "SCHILY.filetype|sparse"})
+  @CsvSource(delimiter = '|', value = {"GNU.sparse.size|5", "SCHILY.filetype|sparse"})
   void rejectsAStateBinMadeSparseByPaxRecords(String key, String value) {
     byte[] tar = new TarBuilder().file("meta.json", META_JSON).entry(paxHeader(), paxRecord(key, value))
         .file("state.bin", STATE).file("SHA256SUMS", SUMS).end().build();
@@ -263,7 +267,7 @@ class HostileArchiveTest {
   void rejectsTheGzipStreamTruncatedAnywhere() throws Exception {
     byte[] archive = Fixtures.writtenArchive();
     int n = archive.length;
-    List<Integer> cuts = new java.util.ArrayList<>(List.of(1, 2, 5, 9, 10, 11, n - 9, n - 8, n - 7, n - 4, n - 1));
+    List<Integer> cuts = new ArrayList<>(List.of(1, 2, 5, 9, 10, 11, n - 9, n - 8, n - 7, n - 4, n - 1));
     for (int i = 1; i < 20; i++) {
       cuts.add(n * i / 20);
     }
@@ -346,9 +350,9 @@ class HostileArchiveTest {
 
   @Test
   void rejectsABitFlipInMetaJsonData() {
-    long at = META_DATA + new String(META_JSON, java.nio.charset.StandardCharsets.UTF_8).indexOf("43459");
+    long at = META_DATA + new String(META_JSON, StandardCharsets.UTF_8).indexOf("43459");
     byte[] tar = flipBit(Fixtures.validTar(), at, 0); // '4' becomes '5': still valid JSON
-    byte[] flipped = java.util.Arrays.copyOfRange(tar, (int) META_DATA, (int) META_DATA + META_JSON.length);
+    byte[] flipped = Arrays.copyOfRange(tar, (int) META_DATA, (int) META_DATA + META_JSON.length);
 
     CorruptArchiveException e = assertExtractRejects(gzip(tar), dir, CorruptArchiveException.class,
         Problem.HASH_MISMATCH, "SHA-256 of meta.json: actual " + hex(sha256(flipped)) + " != expected "
@@ -359,7 +363,7 @@ class HostileArchiveTest {
   @Test
   void rejectsABitFlipInStateData() {
     byte[] tar = flipBit(Fixtures.validTar(), STATE_DATA + 1234, 5);
-    byte[] flipped = java.util.Arrays.copyOfRange(tar, (int) STATE_DATA, (int) STATE_DATA + STATE.length);
+    byte[] flipped = Arrays.copyOfRange(tar, (int) STATE_DATA, (int) STATE_DATA + STATE.length);
 
     CorruptArchiveException e = assertExtractRejects(gzip(tar), dir, CorruptArchiveException.class,
         Problem.HASH_MISMATCH, "SHA-256 of state.bin: actual " + hex(sha256(flipped)) + " != expected "
@@ -369,12 +373,12 @@ class HostileArchiveTest {
 
   @Test
   void rejectsABitFlipInSha256SumsData() {
-    String sums = new String(SUMS, java.nio.charset.StandardCharsets.US_ASCII);
+    String sums = new String(SUMS, StandardCharsets.US_ASCII);
     int digit = firstDigitAtOrAfter(sums, 65 + 2 + 10 + 5); // inside the state.bin line's hash
     byte[] tar = flipBit(Fixtures.validTar(), SUMS_DATA + digit, 0);
     int stateLine = sums.indexOf('\n') + 1;
     String expected = sums.substring(stateLine, stateLine + 64);
-    String flippedHex = new String(tar, (int) SUMS_DATA + stateLine, 64, java.nio.charset.StandardCharsets.US_ASCII);
+    String flippedHex = new String(tar, (int) SUMS_DATA + stateLine, 64, StandardCharsets.US_ASCII);
     assertThat(flippedHex).isNotEqualTo(expected);
 
     CorruptArchiveException e = assertExtractRejects(gzip(tar), dir, CorruptArchiveException.class,
@@ -392,13 +396,13 @@ class HostileArchiveTest {
         new ByteArrayInputStream(STATE));
     byte[] archive = out.toByteArray();
     byte[] tar = Fixtures.gunzip(archive);
-    String sums = new String(SUMS, java.nio.charset.StandardCharsets.US_ASCII);
+    String sums = new String(SUMS, StandardCharsets.US_ASCII);
     long[] tarOffsets = {
-        META_DATA + new String(META_JSON, java.nio.charset.StandardCharsets.UTF_8).indexOf("43459"),
+        META_DATA + new String(META_JSON, StandardCharsets.UTF_8).indexOf("43459"),
         STATE_DATA + 2500,
         SUMS_DATA + firstDigitAtOrAfter(sums, 10)};
     for (long tarOffset : tarOffsets) {
-      int gzOffset = indexOf(archive, java.util.Arrays.copyOfRange(tar, (int) tarOffset, (int) tarOffset + 48));
+      int gzOffset = indexOf(archive, Arrays.copyOfRange(tar, (int) tarOffset, (int) tarOffset + 48));
       byte[] broken = flipBit(archive, gzOffset, 0);
       long expectedCrc = crc(tar);
       long actualCrc = crc(flipBit(tar, tarOffset, 0));
@@ -517,7 +521,7 @@ class HostileArchiveTest {
 
   @Test
   void rejectsMetaJsonWithANegativeNumber() {
-    byte[] meta = utf8(new String(META_JSON, java.nio.charset.StandardCharsets.UTF_8)
+    byte[] meta = utf8(new String(META_JSON, StandardCharsets.UTF_8)
         .replace("\"Term\":2", "\"Term\":-2"));
     byte[] tar = new TarBuilder().file("state.bin", STATE).file("meta.json", meta)
         .file("SHA256SUMS", Fixtures.sums(meta, STATE)).end().build();
@@ -528,7 +532,7 @@ class HostileArchiveTest {
 
   @Test
   void rejectsMetaJsonOfAnUnsupportedVersion() {
-    byte[] meta = utf8(new String(META_JSON, java.nio.charset.StandardCharsets.UTF_8)
+    byte[] meta = utf8(new String(META_JSON, StandardCharsets.UTF_8)
         .replace("\"Version\":1", "\"Version\":2"));
     byte[] tar = new TarBuilder().file("meta.json", meta).file("state.bin", STATE)
         .file("SHA256SUMS", Fixtures.sums(meta, STATE)).end().build();
@@ -636,7 +640,7 @@ class HostileArchiveTest {
     // gunzip would join them into one valid tar; an archive is one member.
     byte[] tar = Fixtures.validTar();
     byte[] first = gzip(prefix(tar, STATE_DATA + 100));
-    byte[] second = gzip(java.util.Arrays.copyOfRange(tar, (int) STATE_DATA + 100, tar.length));
+    byte[] second = gzip(Arrays.copyOfRange(tar, (int) STATE_DATA + 100, tar.length));
 
     assertExtractRejects(concat(first, second), dir, ArchiveException.class, Problem.TRAILING_DATA,
         "a second gzip member follows the first (" + String.format("%,d", second.length)

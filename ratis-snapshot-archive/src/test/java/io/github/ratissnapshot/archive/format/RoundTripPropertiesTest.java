@@ -6,7 +6,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -56,11 +58,11 @@ class RoundTripPropertiesTest {
 
   @Property(tries = 100)
   void sha256SumsParsesWhatItFormats(@ForAll("digest") byte[] meta, @ForAll("digest") byte[] state) throws Exception {
-    java.util.Map<String, byte[]> sums = new java.util.LinkedHashMap<>();
+    Map<String, byte[]> sums = new LinkedHashMap<>();
     sums.put("meta.json", meta);
     sums.put("state.bin", state);
 
-    java.util.Map<String, byte[]> parsed = Sha256Sums.parse(Sha256Sums.format(sums));
+    Map<String, byte[]> parsed = Sha256Sums.parse(Sha256Sums.format(sums));
 
     assertThat(parsed.keySet()).containsExactly("meta.json", "state.bin");
     assertThat(parsed.get("meta.json")).isEqualTo(meta);

@@ -1,16 +1,20 @@
 package io.github.ratissnapshot.archive.format;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.stream.Stream;
 
 /**
  * Deterministic generated state for tests: a stream of {@code size} bytes that looks like key-value
  * records (compresses about 3 to 5 times), produced on the fly so that no test holds a state in memory.
  */
 public final class TestStates {
-  private static final byte[][] WORDS = java.util.stream.Stream.of("alpha---", "bravo---", "charlie-", "delta---",
+  private static final byte[][] WORDS = Stream.of("alpha---", "bravo---", "charlie-", "delta---",
       "echo----", "foxtrot-", "golf----", "hotel---", "india---", "juliett-", "kilo----", "lima----", "mike----",
-      "november", "oscar---", "papa----").map(w -> w.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+      "november", "oscar---", "papa----").map(w -> w.getBytes(StandardCharsets.US_ASCII))
       .toArray(byte[][]::new);
 
   private TestStates() {}
@@ -87,12 +91,12 @@ public final class TestStates {
   }
 
   /** Returns the SHA-256 of {@link #stream(long, long)}, in lowercase hex. */
-  public static String sha256Hex(long seed, long size) throws java.io.IOException {
-    return java.util.HexFormat.of().formatHex(sha256(seed, size));
+  public static String sha256Hex(long seed, long size) throws IOException {
+    return HexFormat.of().formatHex(sha256(seed, size));
   }
 
   /** Returns the SHA-256 of {@link #stream(long, long)}. */
-  static byte[] sha256(long seed, long size) throws java.io.IOException {
+  static byte[] sha256(long seed, long size) throws IOException {
     MessageDigest d = Digests.sha256();
     try (InputStream in = stream(seed, size)) {
       byte[] buf = new byte[1 << 16];

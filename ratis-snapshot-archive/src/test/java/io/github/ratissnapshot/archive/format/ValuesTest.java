@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ratissnapshot.archive.format.ArchiveException.Problem;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,7 +109,7 @@ class ValuesTest {
 
     assertThat(e.problem()).isEqualTo(Problem.HASH_MISMATCH);
     assertThat(e.entryName()).isEqualTo("state.bin");
-    assertThat(e).isInstanceOf(ArchiveException.class).isInstanceOf(java.io.IOException.class).hasMessage("bad");
+    assertThat(e).isInstanceOf(ArchiveException.class).isInstanceOf(IOException.class).hasMessage("bad");
     assertThatThrownBy(() -> new ArchiveException(null, "m")).isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessage("problem must not be null");
     assertThatThrownBy(() -> new CorruptArchiveException(Problem.HASH_MISMATCH, null, "m"))

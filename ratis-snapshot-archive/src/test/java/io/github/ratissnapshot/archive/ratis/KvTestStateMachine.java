@@ -1,11 +1,13 @@
 package io.github.ratissnapshot.archive.ratis;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,11 +35,11 @@ class KvTestStateMachine extends ArchivingStateMachine {
 
   /** Returns the bytes {@link #writeState} writes for {@code entries}: the state.bin of an archive. */
   static byte[] encode(Map<String, String> entries) {
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try {
       write(new DataOutputStream(buf), new TreeMap<>(entries));
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     return buf.toByteArray();
   }

@@ -11,9 +11,11 @@ import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * failsafe configuration, -Xmx768m) could not hold the state once per replica: nothing may keep it in
  * memory.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LargeStateIT {
   private static final long STATE = 256L << 20;
 

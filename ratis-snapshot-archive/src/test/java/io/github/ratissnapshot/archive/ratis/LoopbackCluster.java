@@ -3,6 +3,7 @@ package io.github.ratissnapshot.archive.ratis;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import java.io.File;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -41,7 +45,7 @@ final class LoopbackCluster implements AutoCloseable {
   private final Supplier<StateMachine> stateMachines;
   private final Consumer<RaftProperties> tuning;
   private final Map<RaftPeerId, RaftServer> servers = new LinkedHashMap<>();
-  private org.apache.ratis.conf.Parameters parameters;
+  private Parameters parameters;
 
   private LoopbackCluster(Path root, RaftGroup group, Supplier<StateMachine> stateMachines,
       Consumer<RaftProperties> tuning) {
@@ -75,8 +79,8 @@ final class LoopbackCluster implements AutoCloseable {
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
-    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(300, java.util.concurrent.TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(600, java.util.concurrent.TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
   }
 
   RaftGroup group() {
@@ -84,7 +88,7 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   /** Sets RPC parameters (such as mutual TLS) for the servers and this cluster's clients. */
-  LoopbackCluster parameters(org.apache.ratis.conf.Parameters p) {
+  LoopbackCluster parameters(Parameters p) {
     this.parameters = p;
     return this;
   }
@@ -226,7 +230,7 @@ final class LoopbackCluster implements AutoCloseable {
   @Override
   public void close() throws IOException {
     // All at once: a voter takes about a second to close, so one after another dominates a short test.
-    Map<RaftServer, IOException> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<RaftServer, IOException> failures = new ConcurrentHashMap<>();
     List<Thread> closing = new ArrayList<>();
     for (RaftServer s : servers.values()) {
       Thread t = new Thread(() -> {
@@ -244,7 +248,7 @@ final class LoopbackCluster implements AutoCloseable {
         t.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while closing the cluster");
+        throw new InterruptedIOException("interrupted while closing the cluster");
       }
     }
     servers.clear();

@@ -12,21 +12,25 @@ import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A group on mutual TLS with real certificates: only a client whose certificate the group's authority
  * signed can write, save or restore; plaintext clients and clients of another authority can do none of it.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MutualTlsIT {
   @TempDir
   Path tmp;
@@ -38,7 +42,7 @@ class MutualTlsIT {
   @BeforeEach
   void certificates() throws Exception {
     Path certs = tmp.resolve("certs");
-    java.nio.file.Files.createDirectories(certs);
+    Files.createDirectories(certs);
     TestCertificates.Authority trusted = TestCertificates.authority(certs, "group-ca");
     TestCertificates.Authority rogue = TestCertificates.authority(certs, "rogue-ca");
     TestCertificates.Issued server = trusted.issue(certs, "server");

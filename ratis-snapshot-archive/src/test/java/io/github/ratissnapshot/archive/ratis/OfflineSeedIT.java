@@ -11,6 +11,7 @@ import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.ratis.client.OfflineSeeder;
 import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftGroup;
@@ -31,8 +33,10 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class OfflineSeedIT {
   @TempDir
   Path tmp;
@@ -135,7 +139,7 @@ class OfflineSeedIT {
     Path storage = tmp.resolve("storage");
 
     assertThatThrownBy(() -> OfflineSeeder.seed(archive, storage, RaftGroupId.valueOf(UUID.randomUUID())))
-        .isInstanceOf(java.io.IOException.class)
+        .isInstanceOf(IOException.class)
         .hasMessage("the archive's Term is 0: a Ratis group seeded with term 0 never elects a leader; "
             + "this archive cannot seed a group");
     assertThat(list(storage)).isEmpty();

@@ -36,12 +36,14 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What else happens to a group while an online restore is open (3 voters and a listener over gRPC):
  * application writes, a native snapshot, a client that gives up or disappears.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class OnlineRestoreInterferenceIT {
   private static final Duration PREPARE = Duration.ofSeconds(30);
 

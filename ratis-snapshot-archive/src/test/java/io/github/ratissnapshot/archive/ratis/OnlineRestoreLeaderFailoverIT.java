@@ -26,6 +26,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * either rides out the election and completes the restore, or fails; in both cases, once the dead leader
  * is back, every replica holds the complete old state or the complete new state, all the same one.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class OnlineRestoreLeaderFailoverIT {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineRestoreLeaderFailoverIT.class);
   /** The dead leader never answers STATUS: the client commits on a majority after this. */
@@ -62,12 +64,14 @@ class OnlineRestoreLeaderFailoverIT {
   }
 
   @Tag("soak")
+  @Timeout(value = 2, unit = TimeUnit.HOURS)
   @RepeatedTest(10)
   void soakKillingTheLeaderTheMomentCommitReachesItsLog() throws Exception {
     commitDrill();
   }
 
   @Tag("soak")
+  @Timeout(value = 2, unit = TimeUnit.HOURS)
   @ParameterizedTest(name = "soak: leader killed after {0}% of the archive is acknowledged")
   @ValueSource(ints = {0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100, 5, 50, 95, 100})
   void soakKillingTheLeaderAtManyChunkPoints(int percent) throws Exception {

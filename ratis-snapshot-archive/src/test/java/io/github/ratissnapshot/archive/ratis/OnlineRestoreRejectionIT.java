@@ -27,11 +27,13 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -41,6 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * reaches the same verdict, the client reports exactly what is wrong, and every replica keeps its old
  * state, with no staging file left and the group taking writes afterwards.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class OnlineRestoreRejectionIT {
   private static final Duration PREPARE = Duration.ofSeconds(30);
 

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftPeer;
@@ -21,6 +22,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.SizeInBytes;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Replicas other than the leader are down or restart during an online restore (3 voters and a listener
  * over gRPC): the restore completes on the others, and every replica ends with exactly the archive's state.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class OnlineRestoreReplicaFaultsIT {
   /** A voter that never answers STATUS makes the client commit on a majority after this. */
   private static final Duration PREPARE = Duration.ofMillis(1500);
@@ -131,7 +134,7 @@ class OnlineRestoreReplicaFaultsIT {
   }
 
   /** Small purgeable segments to force an InstallSnapshot; else large segments that keep the log. */
-  private static java.util.function.Consumer<RaftProperties> tuning(CatchUp how) {
+  private static Consumer<RaftProperties> tuning(CatchUp how) {
     return p -> {
       LoopbackCluster.smallLogs(p);
       if (how == CatchUp.FROM_THE_LOG) {

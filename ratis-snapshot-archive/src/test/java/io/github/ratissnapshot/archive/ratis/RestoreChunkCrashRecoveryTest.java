@@ -14,6 +14,7 @@ import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.raftlog.LogProtoUtils;
 import org.apache.ratis.server.raftlog.segmented.LogSegment;
+import org.apache.ratis.server.raftlog.segmented.LogSegmentStartEnd;
 import org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,11 +82,11 @@ class RestoreChunkCrashRecoveryTest {
   }
 
   /** {@code LogSegmentStartEnd.valueOf(start)}, which Ratis keeps package-private. */
-  private static org.apache.ratis.server.raftlog.segmented.LogSegmentStartEnd openSegmentStartingAt(long start)
+  private static LogSegmentStartEnd openSegmentStartingAt(long start)
       throws Exception {
     Method m = Class.forName("org.apache.ratis.server.raftlog.segmented.LogSegmentStartEnd")
         .getDeclaredMethod("valueOf", long.class);
     m.setAccessible(true);
-    return (org.apache.ratis.server.raftlog.segmented.LogSegmentStartEnd) m.invoke(null, start);
+    return (LogSegmentStartEnd) m.invoke(null, start);
   }
 }

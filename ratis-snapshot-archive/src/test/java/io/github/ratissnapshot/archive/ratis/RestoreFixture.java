@@ -12,6 +12,7 @@ import io.github.ratissnapshot.archive.ratis.protocol.Op;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -416,7 +417,7 @@ final class RestoreFixture {
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("interrupted at the gate");
+          throw new InterruptedIOException("interrupted at the gate");
         }
       }
       int max = position < at ? (int) Math.min(len, at - position) : len;

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * client was given, and the configuration in force at {@code COMMIT}, however it changed during the restore.
  * Every test runs 3 voters (n1..n3) and a listener (n4) from {@link RestoreFixture#startWith}.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RestoreMembershipIT {
   private static final Duration PREPARE = Duration.ofSeconds(60);
 

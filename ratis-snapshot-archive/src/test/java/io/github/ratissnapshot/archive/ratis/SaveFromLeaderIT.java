@@ -6,13 +6,16 @@ import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * checking that they lead, so the save must learn the leader first (found by the fault drills: the CLI, a new
  * JVM, always snapshotted the first peer of --peers).
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SaveFromLeaderIT {
   @TempDir
   Path tmp;
@@ -57,7 +61,7 @@ class SaveFromLeaderIT {
   private static boolean isReadyLeader(LoopbackCluster c, RaftPeerId id) {
     try {
       return c.division(id).getInfo().isLeader() && c.division(id).getInfo().isLeaderReady();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     }
   }

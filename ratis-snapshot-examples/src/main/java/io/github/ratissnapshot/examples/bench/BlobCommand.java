@@ -2,6 +2,7 @@ package io.github.ratissnapshot.examples.bench;
 
 import io.github.ratissnapshot.archive.cli.GroupOptions;
 import io.github.ratissnapshot.archive.cli.Sizes;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.apache.ratis.client.RaftClient;
@@ -69,9 +70,9 @@ public final class BlobCommand {
     }
   }
 
-  private static void print(PrintWriter out, RaftClientReply r) throws java.io.IOException {
+  private static void print(PrintWriter out, RaftClientReply r) throws IOException {
     if (!r.isSuccess()) {
-      throw r.getException() != null ? r.getException() : new java.io.IOException("request failed: " + r);
+      throw r.getException() != null ? r.getException() : new IOException("request failed: " + r);
     }
     out.println(r.getMessage().getContent().toStringUtf8());
     out.flush();

@@ -13,9 +13,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -107,8 +109,8 @@ public final class FormatBenchmark {
 
   private double phase(Phase p) throws IOException {
     System.gc();
-    java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
-    java.lang.management.MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    AtomicLong peak = new AtomicLong();
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     Thread sampler = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
         peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);

@@ -4,11 +4,14 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.statemachine.StateMachine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +27,7 @@ public final class ClusterCommand {
   @Command(name = "start", mixinStandardHelpOptions = true,
       description = "Start every node of a cluster in this process; stop with Ctrl-C. A node whose storage "
           + "exists recovers it (a restart, or storage prepared by seed).")
-  static final class Start implements java.util.concurrent.Callable<Integer> {
+  static final class Start implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -60,7 +63,7 @@ public final class ClusterCommand {
   /** {@code cluster node}: one node of a multi-process cluster. */
   @Command(name = "node", mixinStandardHelpOptions = true,
       description = "Run one node of a cluster in this process; stop with Ctrl-C or a signal.")
-  static final class Node implements java.util.concurrent.Callable<Integer> {
+  static final class Node implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -116,7 +119,7 @@ public final class ClusterCommand {
   enum StateMachineKind {
     kv, blob;
 
-    java.util.function.Supplier<org.apache.ratis.statemachine.StateMachine> factory() {
+    Supplier<StateMachine> factory() {
       return this == kv ? io.github.ratissnapshot.examples.kv.KvStateMachine::new
           : io.github.ratissnapshot.examples.bench.BlobStateMachine::new;
     }

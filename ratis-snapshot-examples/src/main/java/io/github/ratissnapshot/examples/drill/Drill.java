@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.examples.drill;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.ratissnapshot.archive.cli.Sizes;
 import io.github.ratissnapshot.examples.Main;
 import io.github.ratissnapshot.examples.ScratchDirectory;
@@ -11,13 +12,18 @@ import io.github.ratissnapshot.examples.kv.KvStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
@@ -149,7 +155,7 @@ public final class Drill {
   private KvStore.Digest mutate(ExampleCluster cluster) throws IOException {
     try (RaftClient c = cluster.newClient()) {
       KvClient kv = new KvClient(c);
-      java.util.Map<String, String> changes = new java.util.LinkedHashMap<>();
+      Map<String, String> changes = new LinkedHashMap<>();
       for (int i = 0; i < 100; i++) {
         changes.put("drill/new-" + i, "added after the save");
         changes.put(String.format("drill/%010d", i), "overwritten after the save");
@@ -199,7 +205,7 @@ public final class Drill {
     throw new StepFailed();
   }
 
-  private void cli(String name, java.util.function.Function<String, String> detail, String... args)
+  private void cli(String name, Function<String, String> detail, String... args)
       throws StepFailed {
     long start = System.nanoTime();
     StringWriter captured = new StringWriter();
@@ -215,7 +221,7 @@ public final class Drill {
     }
   }
 
-  private <T> T step(String name, CheckedSupplier<T> action, java.util.function.Function<T, String> detail)
+  private <T> T step(String name, CheckedSupplier<T> action, Function<T, String> detail)
       throws StepFailed {
     long start = System.nanoTime();
     try {
@@ -244,10 +250,10 @@ public final class Drill {
 
   private static String peersArgument(RaftGroup g) {
     return g.getPeers().stream().map(p -> p.getId() + "=" + p.getAddress())
-        .collect(java.util.stream.Collectors.joining(","));
+        .collect(Collectors.joining(","));
   }
 
-  private static String detail(java.util.function.Function<String, String> f, String output) {
+  private static String detail(Function<String, String> f, String output) {
     try {
       return f.apply(output);
     } catch (RuntimeException e) {
@@ -259,17 +265,17 @@ public final class Drill {
     try {
       return "archive " + Sizes.format(Files.size(archive));
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
   private static String describeInspect(String json) {
     try {
-      var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+      var node = new ObjectMapper().readTree(json);
       return "Index " + node.get("Index") + ", Term " + node.get("Term") + ", state "
           + Sizes.format(node.get("Size").asLong()) + ", " + node.get("Servers").size() + " servers";
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -78,7 +78,7 @@ public final class KvCommand {
     void run(KvClient kv, PrintWriter out) throws Exception {
       String v = kv.get(key);
       if (v == null) {
-        throw new java.io.IOException("no such key: " + key);
+        throw new IOException("no such key: " + key);
       }
       out.println(v);
     }

@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -57,10 +60,10 @@ public final class KvStore {
    * compared entry by entry with one query.
    */
   public synchronized Digest digest() {
-    java.security.MessageDigest d;
+    MessageDigest d;
     try {
-      d = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
+      d = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }
     for (Map.Entry<String, String> e : data.entrySet()) {
@@ -69,7 +72,7 @@ public final class KvStore {
       d.update(e.getValue().getBytes(StandardCharsets.UTF_8));
       d.update((byte) '\n');
     }
-    return new Digest(data.size(), java.util.HexFormat.of().formatHex(d.digest()));
+    return new Digest(data.size(), HexFormat.of().formatHex(d.digest()));
   }
 
   /** The number of entries and the SHA-256 over all of them. */
