@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -193,8 +192,7 @@ final class MetaJson {
     JsonNode node(String name) throws CorruptArchiveException {
       JsonNode found = null;
       String foundKey = null;
-      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : object.properties()) {
         if (e.getKey().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
           if (found != null) {
             throw invalid((where.equals("meta.json") ? where : "meta.json " + where) + " has both \""

@@ -137,6 +137,7 @@ class AtomicFileTest {
    * {@code .part} file just before the rename notices that the name no longer leads to what it locked.
    */
   @Test
+  @SuppressWarnings("try") // the rival only needs to hold the .part file for a moment
   void aSecondWriterRacingACommitNeverTruncatesThePublishedFile() throws Exception {
     Path target = dir.resolve("raced.snap");
     byte[] content = new byte[64 * 1024];

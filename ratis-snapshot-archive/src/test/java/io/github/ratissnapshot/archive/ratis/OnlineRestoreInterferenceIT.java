@@ -168,6 +168,7 @@ class OnlineRestoreInterferenceIT {
   }
 
   @Test
+  @SuppressWarnings("try") // the test closes the client itself mid-restore, as a crashed one would vanish
   void aRestoreWhoseClientClosedMidwayHoldsTheGroupUntilTheNextRestoreSupersedesIt() throws Exception {
     Map<String, String> oldState = RestoreFixture.oldState();
     Map<String, String> newState = RestoreFixture.newState();

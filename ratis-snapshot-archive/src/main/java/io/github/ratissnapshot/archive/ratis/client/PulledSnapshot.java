@@ -81,7 +81,7 @@ final class PulledSnapshot extends InputStream {
       pos = 0;
     }
     int n = Math.min(len, current.size() - pos);
-    current.copyTo(b, pos, off, n);
+    current.substring(pos, pos + n).copyTo(b, off); // a view, not a copy
     pos += n;
     return n;
   }
