@@ -15,6 +15,7 @@ final class ArchiveFiles {
 
   /** Verifies the archive in {@code file}, showing progress on {@code err} when it is a terminal. */
   static ArchiveSummary verify(Path file, PrintWriter err) throws IOException {
+    PathChecks.readableFile(file);
     try (Progress progress = Progress.start("verifying", Files.size(file), err);
         InputStream in = progress.count(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
       return ArchiveReader.defaults().verify(in);

@@ -6,7 +6,6 @@ import io.github.ratissnapshot.archive.ratis.client.RestoreOutcomeUnknownExcepti
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -57,9 +56,7 @@ final class RestoreCommand implements Callable<Integer> {
       out.flush();
       return ExitCode.OK;
     }
-    if (!Files.isRegularFile(file)) {
-      throw new NoSuchFileException(file.toString());
-    }
+    PathChecks.readableFile(file);
     GroupConnection connection = group.connect();
     RestoreClient.Result r;
     try (RestoreClient client = RestoreClient.newBuilder(connection).build();
@@ -79,7 +76,8 @@ final class RestoreCommand implements Callable<Integer> {
         }
       }
     }
-    out.printf("Restored %s into group %s: archive %s is the state at log index %d (term %d)%n",
+    // The archive's own index (in its ID) is its source group's; the group's log goes on from its own index.
+    out.printf("Restored %s into group %s: archive %s, committed at this group's log index %d (term %d)%n",
         file, connection.group().getGroupId().getUuid(), r.archiveId(), r.commitIndex(), r.commitTerm());
     out.printf("Members %s; verified before the commit: %s%n", r.membership().describe(),
         String.join(", ", new TreeSet<>(r.ready())));

@@ -62,6 +62,7 @@ final class SaveCommand implements Callable<Integer> {
     if (level < 0 || level > 9) {
       throw new ParameterException(spec.commandLine(), "--level must be 0 to 9, got " + level);
     }
+    PathChecks.newFile(file, force);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     GroupConnection connection = group.connect();

@@ -61,6 +61,7 @@ final class SeedCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--peer " + peer + " is not one of --peers " + describe(peers));
     }
+    PathChecks.readableFile(file);
     UUID groupId = group != null ? group : derivedGroup();
     OfflineSeeder.Result r = OfflineSeeder.seed(file, storageDir, RaftGroupId.valueOf(groupId));
     SnapshotMeta m = r.meta();
