@@ -2,6 +2,7 @@ package io.github.ratissnapshot.examples;
 
 import io.github.ratissnapshot.archive.cli.RatisSnapshotCli;
 import io.github.ratissnapshot.examples.bench.BenchCommand;
+import io.github.ratissnapshot.examples.bench.BlobCommand;
 import io.github.ratissnapshot.examples.cluster.ClusterCommand;
 import io.github.ratissnapshot.examples.drill.DrillCommand;
 import io.github.ratissnapshot.examples.kv.KvCommand;
@@ -29,7 +30,7 @@ public final class Main {
     CommandLine cl = RatisSnapshotCli.newCommandLine(new RatisSnapshotCli());
     cl.addSubcommand(new ClusterCommand());
     cl.addSubcommand(new KvCommand());
-    cl.addSubcommand(new io.github.ratissnapshot.examples.bench.BlobCommand());
+    cl.addSubcommand(new BlobCommand());
     cl.addSubcommand(new DrillCommand());
     cl.addSubcommand(new BenchCommand());
     RatisSnapshotCli.installHandlers(cl);

@@ -278,9 +278,17 @@ final class ClusterProcess implements AutoCloseable {
     return r.stdout().strip();
   }
 
-  /** Returns {@code kv digest} (the leader's state, linearizable): {@code "<n> keys, sha256 <hex>"}. */
+  /**
+   * Returns {@code kv digest} (the leader's state, linearizable) without the server that answered:
+   * {@code "<n> keys, sha256 <hex>"}.
+   */
   String digest() {
-    return kvOk("digest");
+    return withoutServer(kvOk("digest"));
+  }
+
+  /** Drops the {@code " (server nX)"} that {@code kv digest} ends with, to compare states across servers. */
+  static String withoutServer(String digestLine) {
+    return digestLine.replaceFirst(" \\(server [^)]*\\)$", "");
   }
 
   /**
@@ -292,7 +300,7 @@ final class ClusterProcess implements AutoCloseable {
     CliProcess.Result last;
     do {
       last = kv("digest", "--server", id);
-      if (last.exitCode() == 0 && last.stdout().strip().equals(expected)) {
+      if (last.exitCode() == 0 && last.stdout().strip().equals(expected + " (server " + id + ")")) {
         return;
       }
       BackgroundProcess.sleep(300);

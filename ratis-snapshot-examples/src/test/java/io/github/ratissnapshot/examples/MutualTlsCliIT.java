@@ -145,7 +145,7 @@ class MutualTlsCliIT {
       assertExit(restore, 0);
       assertThat(restore.stdout().strip()).as(restore::describe)
           .startsWith("Restored " + archive + " into group " + cluster.group() + ": archive " + saved.group(2)
-              + " is the state at log index ");
+              + ", committed at this group's log index ");
       assertStateOnEveryNode(cluster, SAVED_STATE);
     }
   }

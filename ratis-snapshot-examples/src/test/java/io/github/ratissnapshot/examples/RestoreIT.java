@@ -60,6 +60,13 @@ class RestoreIT {
   }
 
   @Test
+  void kvReadsOfOneServerNameIt() {
+    assertThat(cluster.kvOk("digest", "--server", "n3")).matches("\\d+ keys, sha256 [0-9a-f]{64} \\(server n3\\)");
+    assertThat(cluster.kvOk("digest")).matches("\\d+ keys, sha256 [0-9a-f]{64} \\(server n[123]\\)");
+    assertThat(cluster.kvOk("count", "--server", "n2")).matches("\\d+");
+  }
+
+  @Test
   void restoreBringsEveryNodeBackToTheSavedState() {
     List<String> changed = CliProcess.concurrently(List.<Callable<String>>of(
         () -> cluster.kvOk("put", "added-after-save", "x"),

@@ -5,7 +5,10 @@ import static io.github.ratissnapshot.examples.CliAssertions.assertUsageError;
 import static io.github.ratissnapshot.examples.CliAssertions.namesIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -45,7 +48,13 @@ class UsageErrorIT {
         usage("inspect", "expected one of [text, json]", "inspect --format xml {dir}/in.snap"),
         usage("kv put", "Missing required parameters: 'KEY', 'VALUE'", "kv put --peers " + PEERS),
         usage("cluster start", "Missing required option: '--dir", "cluster start --nodes 3"),
-        usage("", "Unmatched argument at index 0: 'snapshots'", "snapshots"));
+        usage("", "unknown command 'snapshots'; the commands are: save, inspect, verify, restore, seed, status, "
+            + "cluster, kv, blob, drill, bench", "snapshots"),
+        usage("", "unknown command 'snapshot' (Consul's 'snapshot save' is 'ratis-snapshot save' here); the "
+            + "commands are: save, inspect, verify, restore, seed, status, cluster, kv, blob, drill, bench",
+            "snapshot save --peers " + PEERS + " {dir}/out.snap"),
+        usage("kv", "unknown command 'bogus'; the commands are: put, get, delete, count, digest, load", "kv bogus"),
+        usage("verify", "Unmatched argument at index 2: 'extra'", "verify {dir}/in.snap extra"));
   }
 
   @Execution(ExecutionMode.CONCURRENT)
@@ -61,6 +70,46 @@ class UsageErrorIT {
     assertThat(assertUsageError(r, command)).as(r::describe).contains(message);
     assertThat(r.stdout()).as(r::describe).isEmpty();
     assertThat(namesIn(dir)).as("nothing written").isEmpty();
+  }
+
+  static Stream<Arguments> pathErrors() {
+    return Stream.of(
+        usage("save", "{dir}/adir: Is a directory", "save --peers " + PEERS + " --force {dir}/adir"),
+        usage("save", "{dir}/adir: Is a directory", "save --peers " + PEERS + " {dir}/adir"),
+        usage("save", "{dir}/nodir: No such directory", "save --peers " + PEERS + " {dir}/nodir/x.snap"),
+        usage("save", "{dir}/nodir: No such directory", "save --peers " + PEERS + " {dir}/nodir/deeper/x.snap"),
+        usage("save", "{dir}/afile: Not a directory", "save --peers " + PEERS + " {dir}/afile/sub/x.snap"),
+        usage("save", "{dir}/afile already exists (use --force to replace it)",
+            "save --peers " + PEERS + " {dir}/afile"),
+        usage("restore", "{dir}/adir: Is a directory", "restore --peers " + PEERS + " {dir}/adir"),
+        usage("restore", "no such file: {dir}/missing.snap", "restore --peers " + PEERS + " {dir}/missing.snap"),
+        usage("verify", "{dir}/adir: Is a directory", "verify {dir}/adir"),
+        usage("inspect", "{dir}/adir: Is a directory", "inspect {dir}/adir"),
+        usage("seed", "{dir}/adir: Is a directory",
+            "seed --storage-dir {dir}/storage --peer n1 --peers " + PEERS + " {dir}/adir"));
+  }
+
+  /**
+   * A path that cannot work fails before any server is contacted (the peers here do not exist), with the
+   * path as given and what is wrong with it, and changes nothing.
+   */
+  @Execution(ExecutionMode.CONCURRENT)
+  @ParameterizedTest(name = "ratis-snapshot {2}")
+  @MethodSource("pathErrors")
+  void aWrongPathFailsAtOnceNamingIt(String command, String message, String commandLine, @TempDir Path dir)
+      throws IOException {
+    Files.createDirectory(dir.resolve("adir"));
+    Files.writeString(dir.resolve("afile"), "a file\n");
+    String[] args = Arrays.stream(commandLine.split(" ")).map(a -> a.replace("{dir}", dir.toString()))
+        .toArray(String[]::new);
+
+    CliProcess.Result r = CliProcess.run(args);
+
+    assertThat(assertOneLineError(r, command, 1)).isEqualTo(message.replace("{dir}", dir.toString()));
+    assertThat(r.elapsed()).as("no server was tried").isLessThan(Duration.ofSeconds(10));
+    assertThat(namesIn(dir)).as("nothing written").containsExactly("adir", "afile");
+    assertThat(namesIn(dir.resolve("adir"))).isEmpty();
+    assertThat(Files.readString(dir.resolve("afile"))).isEqualTo("a file\n");
   }
 
   @Test

@@ -29,7 +29,7 @@ public final class GroupOptions {
   UUID group;
 
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
-      description = "How long one request (a snapshot, a restore commit) may take (default: ${DEFAULT-VALUE}).")
+      description = "How long one request to the group may take (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Mixin

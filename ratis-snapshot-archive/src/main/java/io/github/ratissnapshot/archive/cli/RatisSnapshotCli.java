@@ -8,6 +8,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.Arrays;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -139,10 +140,30 @@ public final class RatisSnapshotCli {
     CommandLine cl = e.getCommandLine();
     PrintWriter err = cl.getErr();
     String name = cl.getCommandSpec().qualifiedName(); // "ratis-snapshot kv put" for nested subcommands
-    err.println(name + ": " + e.getMessage());
+    err.println(name + ": " + usageMessage(e, args));
     err.println("Try '" + name + " --help'.");
     err.flush();
     return ExitCode.USAGE;
+  }
+
+  /**
+   * Returns the message for a usage error: picocli's, except for a word where a command was expected, which
+   * is named with the commands there are (and Consul's {@code snapshot save} pointed to {@code save}).
+   */
+  static String usageMessage(CommandLine.ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    if (e instanceof CommandLine.UnmatchedArgumentException u && !cl.getSubcommands().isEmpty()
+        && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+      String word = u.getUnmatched().get(0);
+      int at = Arrays.asList(args).indexOf(word);
+      String next = at >= 0 && at + 1 < args.length ? args[at + 1] : "";
+      String consul = word.equals("snapshot") && cl.getSubcommands().containsKey(next)
+          ? " (Consul's 'snapshot " + next + "' is '" + cl.getCommandName() + " " + next + "' here)"
+          : "";
+      return "unknown command '" + word + "'" + consul + "; the commands are: "
+          + String.join(", ", cl.getSubcommands().keySet());
+    }
+    return e.getMessage();
   }
 
   private static int failure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {

@@ -1,5 +1,9 @@
 package io.github.ratissnapshot.examples.cluster;
 
+import io.github.ratissnapshot.archive.cli.PeerList;
+import io.github.ratissnapshot.archive.cli.TlsOptions;
+import io.github.ratissnapshot.examples.bench.BlobStateMachine;
+import io.github.ratissnapshot.examples.kv.KvStateMachine;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +18,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.statemachine.StateMachine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,7 +46,7 @@ public final class ClusterCommand {
     @Option(names = "--dir", required = true, description = "Storage root; node nX stores in DIR/nX.")
     Path dir;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     NodeOptions node = new NodeOptions();
 
     @Override
@@ -52,10 +57,10 @@ public final class ClusterCommand {
       RaftGroup g = ExampleCluster.group(node.groupId(), nodes, basePort);
       ExampleCluster c = ExampleCluster.start(g, dir, node.stateMachine.factory(), p -> { }, node.tls.parameters());
       PrintWriter out = spec.commandLine().getOut();
-      out.printf("Cluster of %d nodes running, group %s%n--peers %s%n", nodes, g.getGroupId().getUuid(),
-          c.peersArgument());
+      String size = nodes + (nodes == 1 ? " node" : " nodes");
+      out.printf("Cluster of %s running, group %s%n--peers %s%n", size, g.getGroupId().getUuid(), c.peersArgument());
       out.flush();
-      runUntilStopped(c);
+      runUntilStopped(c, "the cluster (" + size + ")", out);
       return 0;
     }
   }
@@ -71,13 +76,13 @@ public final class ClusterCommand {
     String id;
 
     @Option(names = "--peers", required = true, paramLabel = "ID=HOST:PORT[,...]",
-        converter = io.github.ratissnapshot.archive.cli.PeerList.class, description = "Every node of the group.")
+        converter = PeerList.class, description = "Every node of the group.")
     List<RaftPeer> peers;
 
     @Option(names = "--dir", required = true, description = "This node's storage root.")
     Path dir;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     NodeOptions node = new NodeOptions();
 
     @Override
@@ -92,7 +97,7 @@ public final class ClusterCommand {
       out.printf("Node %s of group %s running at %s%n", id, g.getGroupId().getUuid(),
           g.getPeer(RaftPeerId.valueOf(id)).getAddress());
       out.flush();
-      runUntilStopped(server);
+      runUntilStopped(server, "node " + id, out);
       return 0;
     }
   }
@@ -107,8 +112,8 @@ public final class ClusterCommand {
             + "'ratis-snapshot blob'.")
     StateMachineKind stateMachine;
 
-    @picocli.CommandLine.Mixin
-    io.github.ratissnapshot.archive.cli.TlsOptions tls = new io.github.ratissnapshot.archive.cli.TlsOptions();
+    @Mixin
+    TlsOptions tls = new TlsOptions();
 
     UUID groupId() {
       return group == null ? ExampleCluster.DEFAULT_GROUP : group;
@@ -120,17 +125,25 @@ public final class ClusterCommand {
     kv, blob;
 
     Supplier<StateMachine> factory() {
-      return this == kv ? io.github.ratissnapshot.examples.kv.KvStateMachine::new
-          : io.github.ratissnapshot.examples.bench.BlobStateMachine::new;
+      return this == kv ? KvStateMachine::new
+          : BlobStateMachine::new;
     }
   }
 
-  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), and stops {@code servers} on the way out. */
-  static void runUntilStopped(AutoCloseable servers) throws InterruptedException {
+  /**
+   * Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), and stops {@code servers} on the way out, saying
+   * on {@code out} that it is stopping {@code what} and when it has (stopping takes seconds).
+   */
+  static void runUntilStopped(AutoCloseable servers, String what, PrintWriter out) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long start = System.nanoTime();
+      out.println("Stopping " + what + "...");
+      out.flush();
       try {
         servers.close();
+        out.printf("Stopped %s in %.1f s%n", what, (System.nanoTime() - start) / 1e9);
+        out.flush();
       } catch (Exception e) {
         System.err.println("ratis-snapshot cluster: failed to stop cleanly: " + e);
       } finally {

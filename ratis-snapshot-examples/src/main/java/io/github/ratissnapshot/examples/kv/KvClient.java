@@ -2,6 +2,7 @@ package io.github.ratissnapshot.examples.kv;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -42,6 +43,26 @@ public final class KvClient {
   /** Returns the number of keys. */
   public long count() throws IOException {
     return KvOps.parseCount(check(client.io().sendReadOnly(KvOps.count())).getMessage());
+  }
+
+  /** Returns the number of keys as one server has applied the log. */
+  public long countOf(RaftPeerId server) throws IOException {
+    return KvOps.parseCount(check(client.io().sendStaleRead(KvOps.count(), 0, server)).getMessage());
+  }
+
+  /**
+   * A digest and the server whose state it is.
+   *
+   * @param digest the digest
+   * @param server the server that answered
+   */
+  public record ServerDigest(KvStore.Digest digest, RaftPeerId server) {}
+
+  /** Returns the digest of the whole store and which server answered: the leader, or {@code server}. */
+  public ServerDigest digestWithServer(Optional<RaftPeerId> server) throws IOException {
+    RaftClientReply r = check(server.isPresent() ? client.io().sendStaleRead(KvOps.digest(), 0, server.get())
+        : client.io().sendReadOnly(KvOps.digest()));
+    return new ServerDigest(KvOps.parseDigest(r.getMessage()), r.getServerId());
   }
 
   /** Returns the digest of the whole store, from the leader. */

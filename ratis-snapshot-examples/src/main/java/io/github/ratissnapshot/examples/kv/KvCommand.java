@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -97,9 +98,12 @@ public final class KvCommand {
 
   @Command(name = "count", mixinStandardHelpOptions = true, description = "Print the number of keys.")
   static final class Count extends Base {
+    @Option(names = "--server", paramLabel = "ID", description = "Read this server's state (default: the leader's).")
+    String server;
+
     @Override
     void run(KvClient kv, PrintWriter out) throws Exception {
-      out.println(kv.count());
+      out.println(server == null ? kv.count() : kv.countOf(RaftPeerId.valueOf(server)));
     }
   }
 
@@ -111,8 +115,8 @@ public final class KvCommand {
 
     @Override
     void run(KvClient kv, PrintWriter out) throws Exception {
-      KvStore.Digest d = server == null ? kv.digest() : kv.digestOf(RaftPeerId.valueOf(server));
-      out.printf("%d keys, sha256 %s%n", d.count(), d.sha256());
+      KvClient.ServerDigest d = kv.digestWithServer(Optional.ofNullable(server).map(RaftPeerId::valueOf));
+      out.printf("%d keys, sha256 %s (server %s)%n", d.digest().count(), d.digest().sha256(), d.server());
     }
   }
 
