@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.archive.cli;
 
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,15 +11,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A progress line for long transfers on a terminal: bytes, rate and time left, redrawn twice a second on
- * standard error; silent when standard error is not a terminal, so scripts and logs stay clean.
+ * A progress line for long operations on a terminal: bytes, rate and time left while bytes move, and the
+ * operation's phase while they do not ({@code "restoring: n1 ready, n2 verifying"}), redrawn twice a second
+ * on standard error; silent when standard error is not a terminal, so scripts and logs stay clean.
  * Thread-safe: any thread may {@link #add} bytes.
  */
-final class Progress implements AutoCloseable {
+final class Progress implements AutoCloseable, TransferProgress {
   private final String label;
   private volatile long total;
   private final PrintWriter err;
   private final AtomicLong done = new AtomicLong();
+  private volatile String phase;
+  /** When the first byte moved: the rate leaves out the time a server spent on its snapshot. */
+  private volatile long firstByte;
   private final long start = System.nanoTime();
   private final ScheduledExecutorService ticker;
 
@@ -49,15 +54,29 @@ final class Progress implements AutoCloseable {
     return new Progress(label, total, err, System.console() != null);
   }
 
-  /** Sets the bytes done and the total, for transfers that report both. */
+  /** Sets the bytes done and the total, for transfers that report both; the line shows bytes again. */
   void set(long doneSoFar, long totalBytes) {
     done.set(doneSoFar);
     total = totalBytes;
+    phase = null;
+    moved();
+  }
+
+  @Override
+  public void update(long doneSoFar, long totalBytes) {
+    set(doneSoFar, totalBytes);
+  }
+
+  /** Shows {@code description} instead of the bytes until the next {@link #set}. */
+  @Override
+  public void phase(String description) {
+    phase = description;
   }
 
   /** Counts {@code n} more bytes. */
   void add(long n) {
     done.addAndGet(n);
+    moved();
   }
 
   /** Returns a stream that counts what is read through it. */
@@ -83,6 +102,12 @@ final class Progress implements AutoCloseable {
     };
   }
 
+  private void moved() {
+    if (firstByte == 0) {
+      firstByte = System.nanoTime();
+    }
+  }
+
   /** Stops drawing and clears the line. */
   @Override
   public void close() {
@@ -96,8 +121,17 @@ final class Progress implements AutoCloseable {
   }
 
   private void draw() {
+    String p = phase;
+    if (p != null) {
+      String line = "\r\033[K" + label + ": " + p;
+      synchronized (err) {
+        err.print(line.length() > 200 ? line.substring(0, 197) + "..." : line);
+        err.flush();
+      }
+      return;
+    }
     long d = done.get();
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = (System.nanoTime() - (firstByte == 0 ? start : firstByte)) / 1e9;
     double rate = seconds > 0 ? d / seconds : 0;
     StringBuilder line = new StringBuilder("\r\033[K").append(label).append(' ').append(Sizes.format(d));
     if (total > 0) {

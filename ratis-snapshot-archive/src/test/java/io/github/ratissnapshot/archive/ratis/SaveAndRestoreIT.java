@@ -12,8 +12,11 @@ import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -60,10 +63,32 @@ class SaveAndRestoreIT {
             client.io().send(KvTestStateMachine.put("extra" + i, "x"));
           }
         }
+        List<String> events = new ArrayList<>();
+        TransferProgress recorder = new TransferProgress() {
+          @Override
+          public void update(long done, long total) {
+            events.add("bytes " + done + "/" + total);
+          }
+
+          @Override
+          public void phase(String description) {
+            events.add(description);
+          }
+        };
         try (RestoreClient restore = RestoreClient.newBuilder(c.connection()).build()) {
-          RestoreClient.Result r = restore.restore(snap.path(), TransferProgress.NONE);
+          RestoreClient.Result r = restore.restore(snap.path(), recorder);
           assertThat(r.archiveId()).isEqualTo(s.meta().id());
         }
+        // Bytes, the wait for the servers, then each member's stage and the commit: what a person watching the
+        // restore sees.
+        long archiveBytes = Files.size(snap.path());
+        int waiting = events.indexOf("archive sent; the servers are staging and verifying it");
+        int sent = events.indexOf("bytes " + archiveBytes + "/" + archiveBytes);
+        assertThat(waiting).as("%s", events).isNotNegative().isLessThan(sent);
+        List<String> phases = events.subList(sent + 1, events.size());
+        assertThat(phases).as("%s", events).isNotEmpty().noneMatch(e -> e.startsWith("bytes "));
+        assertThat(phases.get(phases.size() - 1)).isEqualTo("committing (n1, n2, n3, n4 ready)");
+        assertThat(phases.get(phases.size() - 2)).isEqualTo("n1 ready, n2 ready, n3 ready, n4 ready");
       }
       for (RaftPeerId id : c.runningIds()) {
         KvTestStateMachine sm = c.stateMachine(id);

@@ -76,6 +76,10 @@ final class ChunkSender {
         window.add(c);
         read += n;
       }
+      if (read == archiveBytes) {
+        // The last chunks wait for the servers to apply them; the last one starts their verification.
+        progress.phase("archive sent; the servers are staging and verifying it");
+      }
       InFlight head = window.peek();
       RaftClientReply reply;
       try {
@@ -99,8 +103,11 @@ final class ChunkSender {
       }
       window.poll();
       acknowledged += head.length;
-      progress.update(acknowledged, archiveBytes);
+      if (read < archiveBytes) {
+        progress.update(acknowledged, archiveBytes);
+      }
     }
+    progress.update(acknowledged, archiveBytes);
     return seq;
   }
 
