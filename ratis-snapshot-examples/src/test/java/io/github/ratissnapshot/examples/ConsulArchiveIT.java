@@ -44,7 +44,9 @@ class ConsulArchiveIT {
     assertExit(r, 0);
     assertThat(r.stdoutLines()).as(r::describe)
         .contains("ID                  2-43459-1651147313637", "Index               43459",
-            "Term                2", "Version             1", "ConfigurationIndex  1")
+            "Term                2", "Version             1", "ConfigurationIndex  1",
+            "Created             2022-04-28T12:01:53.637Z", "ArchiveSize         35302 (34.47 KiB, 2.32x compressed)",
+            "WrittenBy           Consul or Nomad")
         .anyMatch(l -> l.startsWith("Size                81853 "))
         .anyMatch(l -> l.matches("\\s+Voter\\s+" + SERVER_ID + "\\s+10\\.42\\.0\\.11:8300"));
   }
@@ -67,5 +69,7 @@ class ConsulArchiveIT {
     assertThat(json.get("Entries").findValuesAsText("Name")).containsExactly("meta.json", "state.bin", "SHA256SUMS");
     assertThat(json.get("Entries").get(1).get("Size").asLong()).isEqualTo(81853);
     assertThat(json.get("Valid").asBoolean()).isTrue();
+    assertThat(json.get("WrittenBy").asText()).isEqualTo("Consul or Nomad");
+    assertThat(json.get("ArchiveSize").asLong()).isEqualTo(35302);
   }
 }

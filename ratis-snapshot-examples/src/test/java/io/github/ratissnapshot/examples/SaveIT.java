@@ -64,6 +64,28 @@ class SaveIT {
   }
 
   @Test
+  void saveToStandardOutputWritesTheArchiveThereAndItsSummaryToStandardError(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("piped.snap");
+    String command = String.join(" ", CliProcess.jarCommand("save", "--peers", cluster.peersArgument(), "-"));
+
+    CliProcess.Result r = CliProcess.exec(List.of("bash", "-c", command + " > " + file), Map.of(),
+        CliProcess.DEFAULT_TIMEOUT);
+
+    assertExit(r, 0);
+    assertThat(r.stdout()).isEmpty();
+    Matcher m = Pattern.compile("Saved to standard output: ID (\\S+), Index (\\d+), Term (\\d+), Size (\\d+) "
+        + "\\(state sha256 ([0-9a-f]{64})\\); archive (\\d+) bytes, sha256 ([0-9a-f]{64})").matcher(r.stderr().strip());
+    assertThat(m.matches()).as(r::describe).isTrue();
+    assertThat(namesIn(dir)).as("no .part for standard output").containsExactly("piped.snap");
+    assertThat(Files.size(file)).isEqualTo(Long.parseLong(m.group(6)));
+    assertThat(sha256(file)).isEqualTo(m.group(7));
+    CliProcess.Result verified = CliProcess.run("verify", file.toString());
+    assertExit(verified, 0);
+    assertThat(verified.stdout()).contains("(ID " + m.group(1) + ", Index " + m.group(2) + ", Term " + m.group(3)
+        + ", Size " + m.group(4) + ", state sha256 " + m.group(5) + ")");
+  }
+
+  @Test
   void saveWritesAnArchiveThatVerifiesAndInspects(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("cluster.snap");
     CliProcess.Result saved = CliProcess.run("save", "--peers", cluster.peersArgument(), file.toString());

@@ -48,10 +48,10 @@ class UsageErrorIT {
         usage("inspect", "expected one of [text, json]", "inspect --format xml {dir}/in.snap"),
         usage("kv put", "Missing required parameters: 'KEY', 'VALUE'", "kv put --peers " + PEERS),
         usage("cluster start", "Missing required option: '--dir", "cluster start --nodes 3"),
-        usage("", "unknown command 'snapshots'; the commands are: save, inspect, verify, restore, seed, status, "
+        usage("", "unknown command 'snapshots'; the commands are: save, inspect, verify, extract, restore, seed, status, "
             + "cluster, kv, blob, drill, bench", "snapshots"),
         usage("", "unknown command 'snapshot' (Consul's 'snapshot save' is 'ratis-snapshot save' here); the "
-            + "commands are: save, inspect, verify, restore, seed, status, cluster, kv, blob, drill, bench",
+            + "commands are: save, inspect, verify, extract, restore, seed, status, cluster, kv, blob, drill, bench",
             "snapshot save --peers " + PEERS + " {dir}/out.snap"),
         usage("kv", "unknown command 'bogus'; the commands are: put, get, delete, count, digest, load", "kv bogus"),
         usage("verify", "Unmatched argument at index 2: 'extra'", "verify {dir}/in.snap extra"));

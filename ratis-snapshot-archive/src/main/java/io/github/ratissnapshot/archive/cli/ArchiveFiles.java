@@ -3,22 +3,137 @@ package io.github.ratissnapshot.archive.cli;
 import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 
-/** Verifying archive files from the command line, with a progress line. */
+/**
+ * Archives named on the command line: a file, or standard input for {@code -}. Reading verifies, with a
+ * progress line.
+ */
 final class ArchiveFiles {
+  /** How many of the archive's first (compressed) bytes are kept to tell which tool wrote it. */
+  private static final int HEAD_BYTES = 64 * 1024;
+
   private ArchiveFiles() {}
 
-  /** Verifies the archive in {@code file}, showing progress on {@code err} when it is a terminal. */
-  static ArchiveSummary verify(Path file, PrintWriter err) throws IOException {
+  /**
+   * A verified archive.
+   *
+   * @param summary what it holds
+   * @param archiveBytes its size
+   * @param head its first bytes, for {@link io.github.ratissnapshot.archive.format.ArchiveOrigin#guess}
+   */
+  record Verified(ArchiveSummary summary, long archiveBytes, byte[] head) {}
+
+  /** Returns whether {@code file} is {@code -}, standard input or output. */
+  static boolean isStandardStream(Path file) {
+    return file.toString().equals("-");
+  }
+
+  /**
+   * Verifies the archive in {@code file} (standard input for {@code -}), showing progress on {@code err}
+   * when it is a terminal.
+   *
+   * @throws java.nio.file.FileSystemException if {@code file} is missing or a directory
+   * @throws io.github.ratissnapshot.archive.format.ArchiveException if the archive is invalid
+   */
+  static Verified verify(Path file, PrintWriter err) throws IOException {
+    try (Progress progress = Progress.start("verifying", sizeOf(file), err);
+        Head in = new Head(progress.count(open(file)))) {
+      ArchiveSummary s = ArchiveReader.defaults().verify(in);
+      return new Verified(s, in.count, in.head());
+    }
+  }
+
+  /**
+   * Opens {@code file} (standard input for {@code -}, which closing the stream leaves open), buffered.
+   *
+   * @throws java.nio.file.FileSystemException if {@code file} is missing or a directory
+   */
+  static InputStream open(Path file) throws IOException {
+    if (isStandardStream(file)) {
+      return new BufferedInputStream(standardInput(), 1 << 16);
+    }
     PathChecks.readableFile(file);
-    try (Progress progress = Progress.start("verifying", Files.size(file), err);
-        InputStream in = progress.count(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-      return ArchiveReader.defaults().verify(in);
+    return new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+  }
+
+  /** Returns the size of {@code file}, or -1 for standard input or a file that cannot be read. */
+  static long sizeOf(Path file) {
+    try {
+      return isStandardStream(file) ? -1 : Files.size(file);
+    } catch (IOException e) {
+      return -1; // open() reports why
+    }
+  }
+
+  /**
+   * Returns {@code file}, or for {@code -} a temporary copy of standard input (for commands that read the
+   * archive more than once); {@code cleanup} deletes the copy.
+   */
+  static Path fileOf(Path file, TemporaryFiles cleanup) throws IOException {
+    if (!isStandardStream(file)) {
+      PathChecks.readableFile(file);
+      return file;
+    }
+    Path copy = cleanup.add(Files.createTempFile("ratis-snapshot-stdin-", ".snap"));
+    try (InputStream in = standardInput()) {
+      Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return copy;
+  }
+
+  private static InputStream standardInput() {
+    return new FilterInputStream(System.in) {
+      @Override
+      public void close() {
+        // standard input stays open for the JVM
+      }
+    };
+  }
+
+  /** Counts the bytes read through it and keeps the first {@link #HEAD_BYTES}. */
+  private static final class Head extends FilterInputStream {
+    private final byte[] head = new byte[HEAD_BYTES];
+    private long count;
+
+    Head(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        keep(new byte[] {(byte) b}, 0, 1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        keep(b, off, n);
+      }
+      return n;
+    }
+
+    private void keep(byte[] b, int off, int n) {
+      if (count < HEAD_BYTES) {
+        System.arraycopy(b, off, head, (int) count, (int) Math.min(n, HEAD_BYTES - count));
+      }
+      count += n;
+    }
+
+    byte[] head() {
+      return Arrays.copyOf(head, (int) Math.min(count, HEAD_BYTES));
     }
   }
 }

@@ -3,17 +3,20 @@ package io.github.ratissnapshot.archive.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.ratissnapshot.archive.format.ArchiveEntry;
+import io.github.ratissnapshot.archive.format.ArchiveOrigin;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.Server;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.format.Suffrage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,29 +38,34 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
   Format format;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive to inspect.")
+  @Parameters(index = "0", paramLabel = "FILE", description = "The archive to inspect; - for standard input.")
   Path file;
 
   @Override
   public Integer call() throws Exception {
-    ArchiveSummary s = ArchiveFiles.verify(file, spec.commandLine().getErr());
+    ArchiveFiles.Verified v = ArchiveFiles.verify(file, spec.commandLine().getErr());
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json(s)));
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json(v)));
     } else {
-      text(s, out);
+      text(v, out);
     }
     out.flush();
     return ExitCode.OK;
   }
 
-  private static void text(ArchiveSummary s, PrintWriter out) {
+  private static void text(ArchiveFiles.Verified v, PrintWriter out) {
+    ArchiveSummary s = v.summary();
     SnapshotMeta m = s.meta();
     out.printf("%-19s %s%n", "ID", m.id());
+    out.printf("%-19s %s%n", "Created", created(m).map(Instant::toString).orElse("unknown (the ID holds no time)"));
     out.printf("%-19s %d%n", "Index", m.index());
     out.printf("%-19s %d%n", "Term", m.term());
     out.printf("%-19s %d%n", "Version", m.version());
     out.printf("%-19s %d (%s)%n", "Size", m.size(), Sizes.format(m.size()));
+    out.printf("%-19s %d (%s, %.2fx compressed)%n", "ArchiveSize", v.archiveBytes(), Sizes.format(v.archiveBytes()),
+        ratio(m.size(), v.archiveBytes()));
+    out.printf("%-19s %s%n", "WrittenBy", origin(v).description());
     out.printf("%-19s %d%n", "ConfigurationIndex", m.configurationIndex());
     out.printf("%-19s %s%n", "Peers", m.peers() == null ? "null" : m.peers().length + " bytes (legacy)");
     out.println("Servers");
@@ -76,14 +84,19 @@ final class InspectCommand implements Callable<Integer> {
     }
   }
 
-  private static Map<String, Object> json(ArchiveSummary s) {
+  private static Map<String, Object> json(ArchiveFiles.Verified v) {
+    ArchiveSummary s = v.summary();
     SnapshotMeta m = s.meta();
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("ID", m.id());
+    root.put("Created", created(m).map(Instant::toString).orElse(null));
     root.put("Index", m.index());
     root.put("Term", m.term());
     root.put("Version", m.version());
     root.put("Size", m.size());
+    root.put("ArchiveSize", v.archiveBytes());
+    root.put("CompressionRatio", ratio(m.size(), v.archiveBytes()));
+    root.put("WrittenBy", origin(v).description());
     root.put("ConfigurationIndex", m.configurationIndex());
     root.put("Peers", m.peers() == null ? null : Base64.getEncoder().encodeToString(m.peers()));
     List<Map<String, Object>> servers = new ArrayList<>();
@@ -107,6 +120,28 @@ final class InspectCommand implements Callable<Integer> {
     root.put("SealedSums", s.hasSealedSums());
     root.put("Valid", true);
     return root;
+  }
+
+  /** The creation time in the ID, as hashicorp/raft writes it: {@code <term>-<index>-<unix milliseconds>}. */
+  static Optional<Instant> created(SnapshotMeta m) {
+    String[] parts = m.id().split("-");
+    if (parts.length != 3) {
+      return Optional.empty();
+    }
+    try {
+      long millis = Long.parseLong(parts[2]);
+      return millis > 0 ? Optional.of(Instant.ofEpochMilli(millis)) : Optional.empty();
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static double ratio(long stateBytes, long archiveBytes) {
+    return archiveBytes == 0 ? 0 : Math.round(100.0 * stateBytes / archiveBytes) / 100.0;
+  }
+
+  private static ArchiveOrigin origin(ArchiveFiles.Verified v) {
+    return ArchiveOrigin.guess(v.head(), v.summary().hasSealedSums());
   }
 
   private static String suffrage(Suffrage s) {

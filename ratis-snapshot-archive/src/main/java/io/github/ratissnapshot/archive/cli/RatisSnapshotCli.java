@@ -29,8 +29,8 @@ import picocli.CommandLine.Option;
     description = "Save, inspect, verify and restore snapshot archives of Apache Ratis groups "
         + "(the format of Consul's snapshot command).",
     subcommands = {
-        SaveCommand.class, InspectCommand.class, VerifyCommand.class, RestoreCommand.class, SeedCommand.class,
-        StatusCommand.class})
+        SaveCommand.class, InspectCommand.class, VerifyCommand.class, ExtractCommand.class, RestoreCommand.class,
+        SeedCommand.class, StatusCommand.class})
 public final class RatisSnapshotCli {
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
       description = "Print stack traces of failures.")

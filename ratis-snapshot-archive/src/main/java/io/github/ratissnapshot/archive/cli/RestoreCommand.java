@@ -32,7 +32,7 @@ final class RestoreCommand implements Callable<Integer> {
   @Mixin
   GroupOptions group = new GroupOptions();
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The archive to restore.")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The archive to restore; - for standard input (copied to a temporary file first).")
   Path file;
 
   @Option(names = "--abort",
@@ -56,29 +56,33 @@ final class RestoreCommand implements Callable<Integer> {
       out.flush();
       return ExitCode.OK;
     }
-    PathChecks.readableFile(file);
-    GroupConnection connection = group.connect();
+    GroupConnection connection;
     RestoreClient.Result r;
-    try (RestoreClient client = RestoreClient.newBuilder(connection).build();
-        Progress progress = Progress.start("restoring", Files.size(file), spec.commandLine().getErr())) {
-      Thread abortOnExit = new Thread(client::abortInFlight, "restore-abort");
-      Runtime.getRuntime().addShutdownHook(abortOnExit);
-      try {
-        r = client.restore(file, (done, total) -> progress.set(done, total));
-      } catch (RestoreOutcomeUnknownException e) {
-        throw new IOException(e.getMessage() + "; check which servers committed it with: ratis-snapshot status "
-            + "--peers " + group.peersArgument() + " --group " + connection.group().getGroupId().getUuid(), e);
-      } finally {
+    try (TemporaryFiles temporary = new TemporaryFiles()) {
+      Path archive = ArchiveFiles.fileOf(file, temporary);
+      connection = group.connect();
+      try (RestoreClient client = RestoreClient.newBuilder(connection).build();
+          Progress progress = Progress.start("restoring", Files.size(archive), spec.commandLine().getErr())) {
+        Thread abortOnExit = new Thread(client::abortInFlight, "restore-abort");
+        Runtime.getRuntime().addShutdownHook(abortOnExit);
         try {
-          Runtime.getRuntime().removeShutdownHook(abortOnExit);
-        } catch (IllegalStateException shuttingDown) {
-          // the hook aborts the restore
+          r = client.restore(archive, progress);
+        } catch (RestoreOutcomeUnknownException e) {
+          throw new IOException(e.getMessage() + "; check which servers committed it with: ratis-snapshot status "
+              + "--peers " + group.peersArgument() + " --group " + connection.group().getGroupId().getUuid(), e);
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(abortOnExit);
+          } catch (IllegalStateException shuttingDown) {
+            // the hook aborts the restore
+          }
         }
       }
     }
     // The archive's own index (in its ID) is its source group's; the group's log goes on from its own index.
     out.printf("Restored %s into group %s: archive %s, committed at this group's log index %d (term %d)%n",
-        file, connection.group().getGroupId().getUuid(), r.archiveId(), r.commitIndex(), r.commitTerm());
+        ArchiveFiles.isStandardStream(file) ? "standard input" : file, connection.group().getGroupId().getUuid(),
+        r.archiveId(), r.commitIndex(), r.commitTerm());
     out.printf("Members %s; verified before the commit: %s%n", r.membership().describe(),
         String.join(", ", new TreeSet<>(r.ready())));
     out.flush();

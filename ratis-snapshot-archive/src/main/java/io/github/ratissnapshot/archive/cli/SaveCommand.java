@@ -9,6 +9,7 @@ import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,7 +56,9 @@ final class SaveCommand implements Callable<Integer> {
       description = "gzip level (default: ${DEFAULT-VALUE}, as Consul).")
   int level;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "Where the archive goes.")
+  @Parameters(index = "0", paramLabel = "FILE", description = {"Where the archive goes; - for standard output "
+      + "(then there is no FILE.part and no re-read: the exit code is the only sign that the archive is complete, "
+      + "and the summary goes to standard error)."})
   Path file;
 
   @Override
@@ -62,11 +66,14 @@ final class SaveCommand implements Callable<Integer> {
     if (level < 0 || level > 9) {
       throw new ParameterException(spec.commandLine(), "--level must be 0 to 9, got " + level);
     }
-    PathChecks.newFile(file, force);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    GroupConnection connection = group.connect();
     ArchiveWriter writer = ArchiveWriter.newBuilder().level(level).build();
+    if (ArchiveFiles.isStandardStream(file)) {
+      return saveToStandardOutput(group.connect(), writer, err);
+    }
+    PathChecks.newFile(file, force);
+    GroupConnection connection = group.connect();
     try (CleanupOnExit cleanup = new CleanupOnExit();
         AtomicFile target = cleanup.watch(AtomicFile.create(file, force))) {
       ArchiveSummary saved;
@@ -96,8 +103,41 @@ final class SaveCommand implements Callable<Integer> {
     }
   }
 
+  /** Streams the archive to standard output; the summary line goes to {@code err}. */
+  private int saveToStandardOutput(GroupConnection connection, ArchiveWriter writer, PrintWriter err)
+      throws IOException {
+    MessageDigest sha = Digests.sha256();
+    long[] bytes = {0};
+    ArchiveSummary saved;
+    OutputStream stdout = new FilterOutputStream(System.out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        bytes[0] += len;
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush(); // standard output stays open for the JVM
+      }
+    };
+    try (Progress progress = Progress.start("saving", -1, err);
+        SaveClient client = client(connection, writer, progress);
+        OutputStream o = new BufferedOutputStream(new DigestOutputStream(stdout, sha), 1 << 20)) {
+      saved = client.writeTo(o);
+    }
+    if (System.out.checkError()) {
+      throw new IOException("writing to standard output failed");
+    }
+    err.printf("Saved to standard output: ID %s, Index %d, Term %d, Size %d (state sha256 %s); archive %d bytes, "
+        + "sha256 %s%n", saved.meta().id(), saved.meta().index(), saved.meta().term(), saved.meta().size(),
+        saved.state().sha256Hex(), bytes[0], Digests.hex(sha.digest()));
+    err.flush();
+    return ExitCode.OK;
+  }
+
   private SaveClient client(GroupConnection connection, ArchiveWriter writer, Progress progress) {
-    SaveClient.Builder b = SaveClient.newBuilder(connection).writer(writer).progress(progress::set);
+    SaveClient.Builder b = SaveClient.newBuilder(connection).writer(writer).progress(progress);
     if (server != null) {
       b.server(RaftPeerId.valueOf(server));
     }

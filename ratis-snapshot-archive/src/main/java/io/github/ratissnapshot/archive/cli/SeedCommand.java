@@ -52,7 +52,7 @@ final class SeedCommand implements Callable<Integer> {
   @Option(names = "--group", paramLabel = "UUID", description = "The new group's id.")
   UUID group;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive.")
+  @Parameters(index = "0", paramLabel = "FILE", description = "The archive; - for standard input (copied to a temporary file first).")
   Path file;
 
   @Override
@@ -61,9 +61,13 @@ final class SeedCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--peer " + peer + " is not one of --peers " + describe(peers));
     }
-    PathChecks.readableFile(file);
-    UUID groupId = group != null ? group : derivedGroup();
-    OfflineSeeder.Result r = OfflineSeeder.seed(file, storageDir, RaftGroupId.valueOf(groupId));
+    UUID groupId;
+    OfflineSeeder.Result r;
+    try (TemporaryFiles temporary = new TemporaryFiles()) {
+      Path archive = ArchiveFiles.fileOf(file, temporary);
+      groupId = group != null ? group : derivedGroup(archive);
+      r = OfflineSeeder.seed(archive, storageDir, RaftGroupId.valueOf(groupId));
+    }
     SnapshotMeta m = r.meta();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("Seeded peer %s of group %s in %s: archive %s, Index %d, Term %d, Size %d%n",
@@ -74,9 +78,9 @@ final class SeedCommand implements Callable<Integer> {
   }
 
   /** The same on every peer for the same archive and peer list. */
-  private UUID derivedGroup() throws IOException {
+  private UUID derivedGroup(Path archive) throws IOException {
     SnapshotMeta meta;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
       meta = ArchiveReader.defaults().verify(in).meta();
     }
     String basis = "ratis-snapshot-seed:" + meta.id() + ":" + describe(peers.stream()

@@ -17,14 +17,15 @@ final class VerifyCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive to verify.")
+  @Parameters(index = "0", paramLabel = "FILE", description = "The archive to verify; - for standard input.")
   Path file;
 
   @Override
   public Integer call() throws Exception {
-    ArchiveSummary s = ArchiveFiles.verify(file, spec.commandLine().getErr());
+    ArchiveSummary s = ArchiveFiles.verify(file, spec.commandLine().getErr()).summary();
+    String name = ArchiveFiles.isStandardStream(file) ? "standard input" : file.toString();
     spec.commandLine().getOut().printf("%s: valid snapshot archive (ID %s, Index %d, Term %d, Size %d, "
-            + "state sha256 %s)%s%n", file, s.meta().id(), s.meta().index(), s.meta().term(), s.meta().size(),
+            + "state sha256 %s)%s%n", name, s.meta().id(), s.meta().index(), s.meta().term(), s.meta().size(),
         s.state().sha256Hex(), s.hasSealedSums() ? "; SHA256SUMS.sealed present, not checked" : "");
     return ExitCode.OK;
   }
