@@ -13,7 +13,7 @@ import picocli.CommandLine;
 
 /**
  * The runnable {@code ratis-snapshot} jar: the archive commands ({@code save}, {@code inspect},
- * {@code verify}, {@code restore}, {@code seed}) plus the example cluster ({@code cluster}, {@code kv}),
+ * {@code verify}, {@code extract}, {@code restore}, {@code seed}, {@code status}) plus the example cluster ({@code cluster}, {@code kv}),
  * the disaster-recovery {@code drill} and the benchmarks ({@code bench}).
  */
 public final class Main {

@@ -4,12 +4,15 @@ import static io.github.ratissnapshot.examples.CliAssertions.assertExit;
 import static io.github.ratissnapshot.examples.CliAssertions.assertOneLineError;
 import static io.github.ratissnapshot.examples.CliAssertions.namesIn;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +67,28 @@ class RestoreIT {
     assertThat(cluster.kvOk("digest", "--server", "n3")).matches("\\d+ keys, sha256 [0-9a-f]{64} \\(server n3\\)");
     assertThat(cluster.kvOk("digest")).matches("\\d+ keys, sha256 [0-9a-f]{64} \\(server n[123]\\)");
     assertThat(cluster.kvOk("count", "--server", "n2")).matches("\\d+");
+  }
+
+  /** On a terminal (a pseudo-terminal from script(1)) a restore shows each phase, not a line stuck at 100%. */
+  @Test
+  void onATerminalARestoreShowsItsPhases() {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "script(1) is needed for a pseudo-terminal");
+    String restore = String.join(" ", CliProcess.jarCommand("restore", "--peers", cluster.peersArgument(),
+        archive.toString()));
+
+    CliProcess.Result r = CliProcess.exec(List.of("/usr/bin/script", "-qec", restore, "/dev/null"), Map.of(),
+        CliProcess.DEFAULT_TIMEOUT);
+
+    assertExit(r, 0);
+    List<String> shown = Arrays.stream(r.stdout().split("[\\r\\n]+")).map(l -> l.replace("\u001b[K", ""))
+        .filter(l -> !l.isBlank()).toList();
+    assertThat(shown).as(r::describe)
+        .contains("restoring: archive sent; the servers are staging and verifying it",
+            "restoring: committing (n1, n2, n3 ready)")
+        .anyMatch(l -> l.startsWith("Restored " + archive + " into group "));
+    assertThat(shown.indexOf("restoring: archive sent; the servers are staging and verifying it"))
+        .isLessThan(shown.indexOf("restoring: committing (n1, n2, n3 ready)"));
+    cluster.awaitDigestOnEveryNode(savedDigest);
   }
 
   @Test

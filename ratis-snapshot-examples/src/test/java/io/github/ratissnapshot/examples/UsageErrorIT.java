@@ -114,6 +114,16 @@ class UsageErrorIT {
 
   @Test
   @Execution(ExecutionMode.CONCURRENT)
+  void kvHelpDescribesTheTimeoutInItsOwnTerms() {
+    CliProcess.Result r = CliProcess.run("kv", "put", "--help");
+
+    assertThat(r.exitCode()).as(r::describe).isZero();
+    assertThat(r.stdout()).as(r::describe).contains("How long one request to the group may take")
+        .doesNotContain("a snapshot", "restore commit");
+  }
+
+  @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aMissingArchiveIsAnOperationalFailureWithOneLine(@TempDir Path dir) {
     Path missing = dir.resolve("missing.snap");
 

@@ -67,10 +67,14 @@ final class Progress implements AutoCloseable, TransferProgress {
     set(doneSoFar, totalBytes);
   }
 
-  /** Shows {@code description} instead of the bytes until the next {@link #set}. */
+  /** Shows {@code description} instead of the bytes until the next {@link #set}, at once. */
   @Override
   public void phase(String description) {
+    boolean changed = !description.equals(phase);
     phase = description;
+    if (changed && ticker != null) {
+      draw(); // a phase may last less than a tick, and it is what a person waits on
+    }
   }
 
   /** Counts {@code n} more bytes. */

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
     name = "ratis-snapshot",
     mixinStandardHelpOptions = true,
     versionProvider = RatisSnapshotCli.Version.class,
-    description = "Save, inspect, verify and restore snapshot archives of Apache Ratis groups "
+    description = "Save, inspect, verify, extract and restore snapshot archives of Apache Ratis groups "
         + "(the format of Consul's snapshot command).",
     subcommands = {
         SaveCommand.class, InspectCommand.class, VerifyCommand.class, ExtractCommand.class, RestoreCommand.class,

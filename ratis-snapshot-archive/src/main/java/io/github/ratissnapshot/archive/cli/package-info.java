@@ -1,6 +1,6 @@
 /**
  * The {@code ratis-snapshot} command (picocli): {@code save}, {@code inspect}, {@code verify},
- * {@code restore}, {@code seed} and {@code status}. Every failure ends in one line on standard error and an
+ * {@code extract}, {@code restore}, {@code seed} and {@code status}. Every failure ends in one line on standard error and an
  * exit code from {@link io.github.ratissnapshot.archive.cli.ExitCode}.
  */
 package io.github.ratissnapshot.archive.cli;
