@@ -10,7 +10,6 @@ import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
 import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
 import io.github.ratissnapshot.archive.ratis.protocol.Replies;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreOutcome;
-import io.github.ratissnapshot.archive.ratis.protocol.RestoreStatus;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,9 +19,7 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,7 +28,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftPeer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -253,7 +249,7 @@ public final class RestoreClient implements AutoCloseable {
       long now = System.nanoTime();
       round.statuses().keySet().forEach(server -> lastAnswers.put(server, now));
       CommitGate.Decision d = CommitGate.decide(probe.lastMembership(), round.statuses(), lastAnswers, now, timing);
-      progress.phase(describeStages(probe.lastMembership(), round.statuses()));
+      progress.phase(RestoreStages.describe(probe.lastMembership(), round.statuses()));
       switch (d.verdict()) {
         case COMMIT:
           if (!d.note().isEmpty()) {
@@ -266,26 +262,6 @@ public final class RestoreClient implements AutoCloseable {
           sleep(POLL_MILLIS);
       }
     }
-  }
-
-  /** Each member's stage, for a person: {@code "n1 ready, n2 verifying, n3 staging 40%, n4 not answering"}. */
-  static String describeStages(Membership membership, Map<String, RestoreStatus> statuses) {
-    if (membership == null) {
-      return "asking the group who its members are";
-    }
-    List<String> parts = new ArrayList<>();
-    for (RaftPeer p : membership.members()) {
-      String id = p.getId().toString();
-      RestoreStatus s = statuses.get(id);
-      parts.add(id + " " + (s == null ? "not answering" : switch (s.stage()) {
-        case READY -> "ready";
-        case STAGING -> s.stagedBytes() >= s.archiveBytes() ? "verifying"
-            : "staging " + (s.archiveBytes() == 0 ? 0 : s.stagedBytes() * 100 / s.archiveBytes()) + "%";
-        case NONE -> "not started";
-        case INVALID, LOCAL_FAILURE -> "failed";
-      }));
-    }
-    return String.join(", ", parts);
   }
 
   /** Sends COMMIT; returns the outcome, or empty if the configuration changed and the gate must count again. */

@@ -24,7 +24,7 @@ class RestoreStagesTest {
   void everyMemberIsNamedWithItsStageAndSilentOnesAsNotAnswering() {
     Membership m = new Membership(List.of(peer("n1"), peer("n2"), peer("n3")), List.of(), List.of(peer("n4")));
 
-    String line = RestoreClient.describeStages(m, Map.of(
+    String line = RestoreStages.describe(m, Map.of(
         "n1", status(RestoreStage.READY, 200),
         "n2", status(RestoreStage.STAGING, 200),
         "n4", status(RestoreStage.STAGING, 80)));
@@ -36,7 +36,7 @@ class RestoreStagesTest {
   void failuresAndMembersThatHaveNotBegunAreSaidSo() {
     Membership m = new Membership(List.of(peer("n1"), peer("n2")), List.of(), List.of());
 
-    String line = RestoreClient.describeStages(m, Map.of(
+    String line = RestoreStages.describe(m, Map.of(
         "n1", status(RestoreStage.LOCAL_FAILURE, 10),
         "n2", status(RestoreStage.NONE, 0)));
 
@@ -45,6 +45,6 @@ class RestoreStagesTest {
 
   @Test
   void beforeTheLeaderHasReportedTheMembersTheLineSaysSo() {
-    assertThat(RestoreClient.describeStages(null, Map.of())).isEqualTo("asking the group who its members are");
+    assertThat(RestoreStages.describe(null, Map.of())).isEqualTo("asking the group who its members are");
   }
 }
