@@ -85,6 +85,20 @@ class SaveIT {
         + ", Size " + m.group(4) + ", state sha256 " + m.group(5) + ")");
   }
 
+  /** A reader that goes away (head, a failed upload) fails the save at once, in one line, instead of it running on. */
+  @Test
+  void saveToAPipeWhoseReaderLeavesFailsInOneLine(@TempDir Path dir) {
+    String command = String.join(" ", CliProcess.jarCommand("save", "--peers", cluster.peersArgument(), "-"));
+
+    CliProcess.Result r = CliProcess.exec(List.of("bash", "-c", "set -o pipefail; " + command
+        + " 2> " + dir.resolve("save.err") + " | head -c 100 > /dev/null"), Map.of(), CliProcess.DEFAULT_TIMEOUT);
+
+    assertThat(r.exitCode()).as(r::describe).isEqualTo(1);
+    List<String> err = readString(dir.resolve("save.err")).lines().toList();
+    assertThat(err).as(r::describe).hasSize(1);
+    assertThat(err.get(0)).startsWith("ratis-snapshot save: ").containsIgnoringCase("pipe");
+  }
+
   @Test
   void saveWritesAnArchiveThatVerifiesAndInspects(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("cluster.snap");

@@ -111,7 +111,10 @@ final class ArchiveFiles {
     public int read() throws IOException {
       int b = super.read();
       if (b >= 0) {
-        keep(new byte[] {(byte) b}, 0, 1);
+        if (count < HEAD_BYTES) {
+          head[(int) count] = (byte) b;
+        }
+        count++;
       }
       return b;
     }

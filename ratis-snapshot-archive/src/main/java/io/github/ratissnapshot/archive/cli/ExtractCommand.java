@@ -46,10 +46,7 @@ final class ExtractCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ArchiveSummary s;
     if (meta) {
-      try (Progress progress = Progress.start("verifying", ArchiveFiles.sizeOf(file), spec.commandLine().getErr());
-          InputStream in = progress.count(ArchiveFiles.open(file))) {
-        s = ArchiveReader.defaults().verify(in);
-      }
+      s = ArchiveFiles.verify(file, spec.commandLine().getErr()).summary();
       byte[] json = s.meta().toJson();
       publish(json);
       boolean same = Digests.hex(Digests.sha256().digest(json)).equals(s.entry("meta.json").orElseThrow().sha256Hex());

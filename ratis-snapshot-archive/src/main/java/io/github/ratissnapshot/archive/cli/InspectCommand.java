@@ -16,7 +16,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,7 +57,7 @@ final class InspectCommand implements Callable<Integer> {
     ArchiveSummary s = v.summary();
     SnapshotMeta m = s.meta();
     out.printf("%-19s %s%n", "ID", m.id());
-    out.printf("%-19s %s%n", "Created", created(m).map(Instant::toString).orElse("unknown (the ID holds no time)"));
+    out.printf("%-19s %s%n", "Created", m.created().map(Instant::toString).orElse("unknown (the ID holds no time)"));
     out.printf("%-19s %d%n", "Index", m.index());
     out.printf("%-19s %d%n", "Term", m.term());
     out.printf("%-19s %d%n", "Version", m.version());
@@ -89,7 +88,7 @@ final class InspectCommand implements Callable<Integer> {
     SnapshotMeta m = s.meta();
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("ID", m.id());
-    root.put("Created", created(m).map(Instant::toString).orElse(null));
+    root.put("Created", m.created().map(Instant::toString).orElse(null));
     root.put("Index", m.index());
     root.put("Term", m.term());
     root.put("Version", m.version());
@@ -120,20 +119,6 @@ final class InspectCommand implements Callable<Integer> {
     root.put("SealedSums", s.hasSealedSums());
     root.put("Valid", true);
     return root;
-  }
-
-  /** The creation time in the ID, as hashicorp/raft writes it: {@code <term>-<index>-<unix milliseconds>}. */
-  static Optional<Instant> created(SnapshotMeta m) {
-    String[] parts = m.id().split("-");
-    if (parts.length != 3) {
-      return Optional.empty();
-    }
-    try {
-      long millis = Long.parseLong(parts[2]);
-      return millis > 0 ? Optional.of(Instant.ofEpochMilli(millis)) : Optional.empty();
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
   }
 
   private static double ratio(long stateBytes, long archiveBytes) {

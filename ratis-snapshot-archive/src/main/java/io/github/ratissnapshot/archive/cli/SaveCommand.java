@@ -9,6 +9,8 @@ import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,9 +97,7 @@ final class SaveCommand implements Callable<Integer> {
       }
       long archiveBytes = Files.size(target.partPath());
       target.commit();
-      out.printf("Saved %s: ID %s, Index %d, Term %d, Size %d (state sha256 %s); archive %d bytes, sha256 %s%n",
-          file, saved.meta().id(), saved.meta().index(), saved.meta().term(), saved.meta().size(),
-          saved.state().sha256Hex(), archiveBytes, Digests.hex(sha.digest()));
+      out.println(summary(file.toString(), saved, archiveBytes, sha));
       out.flush();
       return ExitCode.OK;
     }
@@ -109,7 +109,9 @@ final class SaveCommand implements Callable<Integer> {
     MessageDigest sha = Digests.sha256();
     long[] bytes = {0};
     ArchiveSummary saved;
-    OutputStream stdout = new FilterOutputStream(System.out) {
+    // The file descriptor itself, not System.out: a PrintStream swallows a closed pipe and the save would go
+    // on to the end; this stream fails the save at the first write after the reader has gone.
+    OutputStream stdout = new FilterOutputStream(new FileOutputStream(FileDescriptor.out)) {
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
         out.write(b, off, len);
@@ -126,14 +128,16 @@ final class SaveCommand implements Callable<Integer> {
         OutputStream o = new BufferedOutputStream(new DigestOutputStream(stdout, sha), 1 << 20)) {
       saved = client.writeTo(o);
     }
-    if (System.out.checkError()) {
-      throw new IOException("writing to standard output failed");
-    }
-    err.printf("Saved to standard output: ID %s, Index %d, Term %d, Size %d (state sha256 %s); archive %d bytes, "
-        + "sha256 %s%n", saved.meta().id(), saved.meta().index(), saved.meta().term(), saved.meta().size(),
-        saved.state().sha256Hex(), bytes[0], Digests.hex(sha.digest()));
+    err.println(summary("to standard output", saved, bytes[0], sha));
     err.flush();
     return ExitCode.OK;
+  }
+
+  /** The line a save ends with: where the archive went, its metadata, and both SHA-256s. */
+  private static String summary(String where, ArchiveSummary saved, long archiveBytes, MessageDigest archiveSha) {
+    return String.format("Saved %s: ID %s, Index %d, Term %d, Size %d (state sha256 %s); archive %d bytes, "
+        + "sha256 %s", where, saved.meta().id(), saved.meta().index(), saved.meta().term(), saved.meta().size(),
+        saved.state().sha256Hex(), archiveBytes, Digests.hex(archiveSha.digest()));
   }
 
   private SaveClient client(GroupConnection connection, ArchiveWriter writer, Progress progress) {

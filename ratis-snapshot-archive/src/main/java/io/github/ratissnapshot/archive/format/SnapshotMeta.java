@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The content of {@code meta.json}: hashicorp/raft's {@code SnapshotMeta}, the description of the state
@@ -117,6 +118,23 @@ public record SnapshotMeta(
         + ", peers=" + (peers == null ? "null" : Base64.getEncoder().encodeToString(peers))
         + ", configuration=" + configuration + ", configurationIndex=" + configurationIndex
         + ", size=" + size + "]";
+  }
+
+  /**
+   * Returns when the snapshot was taken, read from an id of the form {@link #of} writes and hashicorp/raft
+   * writes ({@code <term>-<index>-<unixMillis>}); empty for an id of another form.
+   */
+  public Optional<Instant> created() {
+    String[] parts = id.split("-");
+    if (parts.length != 3) {
+      return Optional.empty();
+    }
+    try {
+      long millis = Long.parseLong(parts[2]);
+      return millis > 0 ? Optional.of(Instant.ofEpochMilli(millis)) : Optional.empty();
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   private static void requireNonNegative(String field, long value) {

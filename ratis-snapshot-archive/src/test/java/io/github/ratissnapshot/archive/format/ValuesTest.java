@@ -24,6 +24,15 @@ class ValuesTest {
   }
 
   @Test
+  void snapshotMetaReadsTheCreationTimeFromAnIdOfHashicorpRaftsForm() {
+    Instant at = Instant.ofEpochMilli(1_651_147_313_637L);
+    assertThat(SnapshotMeta.of(2, 43459, Configuration.EMPTY, 1, 81853, at).created()).contains(at);
+    for (String id : List.of("x", "2-43459", "2-43459-0", "2-43459-soon", "a-2-43459-1651147313637")) {
+      assertThat(new SnapshotMeta(1, id, 0, 0, null, Configuration.EMPTY, 0, 0).created()).as(id).isEmpty();
+    }
+  }
+
+  @Test
   void snapshotMetaRejectsValuesGoWouldNotWrite() {
     assertThatThrownBy(() -> new SnapshotMeta(2, "x", 0, 0, null, Configuration.EMPTY, 0, 0))
         .isExactlyInstanceOf(IllegalArgumentException.class)

@@ -115,16 +115,16 @@ public final class BenchCommand {
         Map<String, Object> j = header("cluster", bytes);
         j.put("Nodes", 3);
         j.put("ArchiveBytes", r.archiveBytes());
-        j.put("CompressionRatio", (double) bytes / r.archiveBytes());
+        j.put("CompressionRatio", r.compressionRatio());
         j.put("GenerateSeconds", r.generateSeconds());
         j.put("SaveSeconds", r.saveSeconds());
-        j.put("SaveMBps", bytes / 1e6 / r.saveSeconds());
+        j.put("SaveMBps", r.mbPerSecond(r.saveSeconds()));
         j.put("RestoreSeconds", r.restoreSeconds());
-        j.put("RestoreMBps", bytes / 1e6 / r.restoreSeconds());
+        j.put("RestoreMBps", r.mbPerSecond(r.restoreSeconds()));
         j.put("BaselineInstallSnapshotSeconds", r.installSnapshotSeconds());
-        j.put("BaselineInstallSnapshotMBps", bytes / 1e6 / r.installSnapshotSeconds());
-        j.put("RestoreVsInstallSnapshot", r.restoreSeconds() / r.installSnapshotSeconds());
-        j.put("SaveVsInstallSnapshot", r.saveSeconds() / r.installSnapshotSeconds());
+        j.put("BaselineInstallSnapshotMBps", r.mbPerSecond(r.installSnapshotSeconds()));
+        j.put("RestoreVsInstallSnapshot", r.restoreVsInstallSnapshot());
+        j.put("SaveVsInstallSnapshot", r.saveVsInstallSnapshot());
         print(spec, j);
       }
       return 0;

@@ -53,7 +53,27 @@ public final class ClusterBenchmark {
    * @param installSnapshotSeconds the baseline: a new server added until it has the state
    */
   public record Result(long stateBytes, long archiveBytes, double generateSeconds, double saveSeconds,
-      double restoreSeconds, double installSnapshotSeconds) {}
+      double restoreSeconds, double installSnapshotSeconds) {
+    /** Returns the state's size over the archive's. */
+    public double compressionRatio() {
+      return (double) stateBytes / archiveBytes;
+    }
+
+    /** Returns MB (10^6 bytes) of state per second over {@code seconds}. */
+    public double mbPerSecond(double seconds) {
+      return stateBytes / 1e6 / seconds;
+    }
+
+    /** Returns how many times one InstallSnapshot the online restore takes. */
+    public double restoreVsInstallSnapshot() {
+      return restoreSeconds / installSnapshotSeconds;
+    }
+
+    /** Returns how many times one InstallSnapshot the save takes. */
+    public double saveVsInstallSnapshot() {
+      return saveSeconds / installSnapshotSeconds;
+    }
+  }
 
   /**
    * Configures a run.
@@ -133,11 +153,11 @@ public final class ClusterBenchmark {
       double install = installToNewServer(cluster, original);
       row("baseline: InstallSnapshot to a new server", install);
 
-      long archiveBytes = Files.size(archive);
+      Result r = new Result(size, Files.size(archive), generate, save, restore, install);
       out.printf("archive %s (%.2fx); restore takes %.2fx the time of one InstallSnapshot%n",
-          Sizes.format(archiveBytes), (double) size / archiveBytes, restore / install);
+          Sizes.format(r.archiveBytes()), r.compressionRatio(), r.restoreVsInstallSnapshot());
       out.flush();
-      return new Result(size, archiveBytes, generate, save, restore, install);
+      return r;
     }
   }
 
