@@ -7,16 +7,22 @@ import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.ratissnapshot.archive.store.S3TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * {@code ratis-snapshot bench} as a user runs it, on small states: it finishes, prints only its table (Ratis's
@@ -33,14 +39,26 @@ class BenchIT {
     assertExit(r, 0);
     assertThat(r.stderr()).as(r::describe).isEmpty();
     List<String> lines = r.stdout().lines().toList();
-    assertThat(lines).as(r::describe).hasSize(6);
-    assertThat(lines.get(0)).startsWith("Cluster benchmark: 8.00 MiB of key-value-like state, 3 nodes on loopback");
+    String row = " +[0-9.]+ s +[0-9.]+ MB/s +[0-9.]+ cores";
+    assertThat(lines).as(r::describe).hasSize(15);
+    assertThat(lines.get(0)).matches("Cluster benchmark: 8.00 MiB of key-value-like state, 3 nodes on loopback "
+        + "in this process, [0-9]+ processors, Java \\S+, this JVM's heap at most [0-9.]+ [MG]iB");
     assertThat(lines.get(1)).matches("generate the state on every node +[0-9.]+ s");
-    assertThat(lines.get(2)).matches("save \\(snapshot, pull, archive\\) +[0-9.]+ s +[0-9.]+ MB/s");
-    assertThat(lines.get(3)).matches("online restore \\(every node has the state\\) +[0-9.]+ s +[0-9.]+ MB/s");
-    assertThat(lines.get(4)).matches("baseline: InstallSnapshot to a new server +[0-9.]+ s +[0-9.]+ MB/s");
-    assertThat(lines.get(5)).matches(
-        "archive [0-9.]+ [KM]iB \\([0-9.]+x\\); restore takes [0-9.]+x the time of one InstallSnapshot");
+    assertThat(lines.get(2)).matches("baseline: archive write from a local file" + row);
+    assertThat(lines.get(3)).matches("save \\(snapshot, pull, archive\\)" + row);
+    assertThat(lines.get(4)).matches("  of which: the leader's snapshot" + row);
+    assertThat(lines.get(5)).matches("  of which: pull and archive" + row);
+    assertThat(lines.get(6)).matches("pull alone: same snapshot, level 0, to nowhere" + row);
+    assertThat(lines.get(7)).matches("save \\+ verify \\(what ratis-snapshot save does\\)" + row);
+    assertThat(lines.get(8)).matches("agent cycle to a local store" + row);
+    assertThat(lines.get(9)).matches("online restore \\(every node has the state\\)" + row);
+    assertThat(lines.get(10)).matches("  of which: send the archive into the log" + row);
+    assertThat(lines.get(11)).matches("  of which: last chunks in, verify, extract" + row);
+    assertThat(lines.get(12)).matches("  of which: commit, swap, every node answers" + row);
+    assertThat(lines.get(13)).matches("baseline: InstallSnapshot to a new server" + row);
+    assertThat(lines.get(14)).matches("archive [0-9.]+ [KM]iB \\([0-9.]+x\\); save runs at [0-9.]+x the local "
+        + "archive write; an agent cycle takes [0-9.]+x a save; restore takes [0-9.]+x the time of one "
+        + "InstallSnapshot");
     assertThat(CliAssertions.namesIn(dir)).as("the scratch directory and Ratis's log are removed").isEmpty();
   }
 
@@ -50,14 +68,57 @@ class BenchIT {
 
     assertThat(fieldNames(j)).contains("ArchiveBytes", "CompressionRatio", "GenerateSeconds", "SaveSeconds",
         "SaveMBps", "RestoreSeconds", "RestoreMBps", "BaselineInstallSnapshotSeconds",
-        "BaselineInstallSnapshotMBps", "RestoreVsInstallSnapshot", "SaveVsInstallSnapshot");
+        "BaselineInstallSnapshotMBps", "RestoreVsInstallSnapshot", "SaveVsInstallSnapshot", "VerifySeconds",
+        "AgentCycleSeconds", "AgentCycleMBps", "AgentCycleVsSave");
     for (String figure : List.of("SaveSeconds", "RestoreSeconds", "BaselineInstallSnapshotSeconds",
-        "CompressionRatio")) {
+        "CompressionRatio", "AgentCycleSeconds", "VerifySeconds")) {
       assertThat(j.get(figure).asDouble()).as(figure).isPositive().isFinite();
     }
     assertThat(j.get("RestoreVsInstallSnapshot").asDouble())
         .isCloseTo(j.get("RestoreSeconds").asDouble() / j.get("BaselineInstallSnapshotSeconds").asDouble(),
             offset(1e-9));
+  }
+
+  /**
+   * The cluster benchmark with each node in a process of its own: the same figures, the stages of save and
+   * restore adding up, and no node process left running once it returns.
+   */
+  @Test
+  void clusterBenchWithNodeProcessesPrintsEveryFigureAndLeavesNoProcessBehind(@TempDir Path dir) throws IOException {
+    CliProcess.Result r = CliProcess.exec(CliProcess.jarCommand(List.of("-Xmx64m"), "bench", "cluster", "--size",
+        "8MiB", "--format", "json", "--dir", dir.toString(), "--processes"), Map.of(), RUN);
+    assertExit(r, 0);
+    // At 64 MiB the JVM may warn about its heap on standard output before the JSON.
+    int start = r.stdout().indexOf("{\n");
+    assertThat(start).as(r::describe).isNotNegative();
+    JsonNode j = new ObjectMapper().readTree(r.stdout().substring(start));
+
+    assertThat(j.get("NodesRun").asText()).isEqualTo("processes");
+    assertThat(j.get("MaxHeapBytes").asLong()).as("the client's heap").isLessThanOrEqualTo(64L << 20);
+    assertThat(fieldNames(j)).contains("BaselineLocalArchiveWriteSeconds", "BaselineLocalArchiveWriteMBps",
+        "SaveSnapshotSeconds", "SavePullAndArchiveSeconds", "PullAloneSeconds", "PullAloneMBps",
+        "SaveVsLocalArchiveWrite", "RestoreSendSeconds", "RestorePrepareSeconds", "RestoreCommitSeconds",
+        "SaveCores", "RestoreCores", "BaselineInstallSnapshotCores");
+    // The node processes' CPU counts: a save keeps at least part of a core busy, and no stage more than all.
+    int cpus = Runtime.getRuntime().availableProcessors();
+    for (String stage : List.of("Save", "Restore", "BaselineInstallSnapshot", "BaselineLocalArchiveWrite")) {
+      assertThat(j.get(stage + "Cores").asDouble()).as(stage + "Cores").isPositive().isLessThan(cpus + 0.5);
+    }
+    for (String figure : List.of("SaveSeconds", "SaveSnapshotSeconds", "SavePullAndArchiveSeconds",
+        "PullAloneSeconds", "BaselineLocalArchiveWriteSeconds", "RestoreSeconds", "RestoreSendSeconds",
+        "RestorePrepareSeconds", "RestoreCommitSeconds", "BaselineInstallSnapshotSeconds")) {
+      assertThat(j.get(figure).asDouble()).as(figure).isPositive().isFinite();
+    }
+    assertThat(j.get("SaveSnapshotSeconds").asDouble() + j.get("SavePullAndArchiveSeconds").asDouble())
+        .isCloseTo(j.get("SaveSeconds").asDouble(), offset(1e-9));
+    assertThat(j.get("RestoreSendSeconds").asDouble() + j.get("RestorePrepareSeconds").asDouble()
+        + j.get("RestoreCommitSeconds").asDouble()).isCloseTo(j.get("RestoreSeconds").asDouble(), offset(1e-9));
+    assertThat(j.get("SaveVsLocalArchiveWrite").asDouble()).isCloseTo(
+        j.get("BaselineLocalArchiveWriteSeconds").asDouble() / j.get("SaveSeconds").asDouble(), offset(1e-9));
+    assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+        .filter(c -> c.contains(dir.toString()) && c.contains("cluster node")))
+        .as("node processes of this run still running").isEmpty();
+    assertThat(CliAssertions.namesIn(dir)).as("the scratch directory and Ratis's log are removed").isEmpty();
   }
 
   @Test
@@ -81,10 +142,54 @@ class BenchIT {
     assertThat(r.stdout()).isEmpty();
   }
 
+  /**
+   * The store benchmark against a real S3 protocol server (s3proxy in this JVM, keeping objects in memory so
+   * that the figure is the client's and the protocol's, not the test server's disk), the CLI in a 64 MiB heap:
+   * it prints its figures, uploads without holding the file in memory, and deletes only what it published.
+   * {@code -Dbench.store.size=1GiB} gives the README's figures (printed to this test's output).
+   */
+  @Test
+  void storeBenchAgainstS3PublishesInA64MiBHeapAndDeletesOnlyWhatItPublished(@TempDir Path dir) throws Exception {
+    String size = System.getProperty("bench.store.size", "48MiB");
+    try (S3TestServer s3 = S3TestServer.startInMemory()) {
+      s3.createBucket("bench");
+      try (S3Client raw = s3.client()) {
+        raw.putObject(b -> b.bucket("bench").key("someone-else/keep.txt"), RequestBody.fromString("not ours"));
+      }
+      Path scratch = Files.createDirectories(dir.resolve("scratch"));
+      CliProcess.Result r = CliProcess.exec(CliProcess.jarCommand(List.of("-Xmx64m"), "bench", "store", "--to",
+          s3.location("bench", "part-size=8MiB"), "--size", size, "--dir", scratch.toString(), "--format", "json"),
+          Map.of("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY),
+          Duration.ofMinutes(30));
+
+      assertExit(r, 0);
+      System.out.println("bench store --size " + size + " (-Xmx64m): " + r.stdout());
+      // At 64 MiB the JVM may warn about its heap on standard output before the JSON.
+      int json = r.stdout().indexOf("{\n");
+      assertThat(json).as(r::describe).isNotNegative();
+      JsonNode j = new ObjectMapper().readTree(r.stdout().substring(json));
+      assertThat(j.get("StateBytes").asLong()).isEqualTo(io.github.ratissnapshot.archive.cli.Sizes.parse(size));
+      for (String figure : List.of("BaselineLocalPublishMBps", "StorePublishMBps", "StorePublishVsLocal",
+          "ReadBackMBps")) {
+        assertThat(j.get(figure).asDouble()).as(figure).isPositive().isFinite();
+      }
+      assertThat(j.get("MaxHeapBytes").asLong()).isLessThanOrEqualTo(64L << 20);
+      assertThat(j.get("PeakHeapBytes").asLong()).as("the heap the publish used").isLessThan(64L << 20);
+      try (S3Client raw = s3.client(); Stream<S3Object> left = raw.listObjectsV2Paginator(b -> b.bucket("bench"))
+          .contents().stream()) {
+        assertThat(left.map(S3Object::key).filter(k -> !k.startsWith(".mpus-") && k.contains("/")))
+            .containsExactly("someone-else/keep.txt");
+      }
+      assertThat(CliAssertions.namesIn(scratch)).as("the scratch directory is removed").isEmpty();
+    }
+  }
+
   /** Runs {@code bench BENCHMARK --format json} on 8 MiB; asserts it succeeds and prints only its JSON. */
-  private static JsonNode runAsJson(String benchmark, Path dir) throws IOException {
-    CliProcess.Result r = CliProcess.run(RUN, "bench", benchmark, "--size", "8MiB", "--format", "json",
-        "--dir", dir.toString());
+  private static JsonNode runAsJson(String benchmark, Path dir, String... more) throws IOException {
+    List<String> args = new ArrayList<>(List.of("bench", benchmark, "--size", "8MiB", "--format", "json",
+        "--dir", dir.toString()));
+    args.addAll(List.of(more));
+    CliProcess.Result r = CliProcess.run(RUN, args.toArray(String[]::new));
     assertExit(r, 0);
     assertThat(r.stderr()).as(r::describe).isEmpty();
     JsonNode j = new ObjectMapper().readTree(r.stdout());

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: MB/s with a baseline measured in the same run.",
-    subcommands = {BenchCommand.Format.class, BenchCommand.Cluster.class})
+    subcommands = {BenchCommand.Format.class, BenchCommand.Cluster.class, BenchCommand.Store.class})
 public final class BenchCommand {
   /** Output formats. */
   enum Output { text, json }
@@ -97,37 +97,134 @@ public final class BenchCommand {
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     Output format;
 
+    @Option(names = "--processes", description = "Run each node in a JVM of its own (cluster node), as a real "
+        + "cluster does; by default every node runs in this JVM.")
+    boolean processes;
+
+    @Option(names = "--node-heap", defaultValue = ClusterBenchmark.NODE_HEAP, paramLabel = "SIZE",
+        description = "Each node process's -Xmx with --processes (default: ${DEFAULT-VALUE}).")
+    String nodeHeap;
+
     @Override
     public Integer call() throws Exception {
       long bytes = Sizes.parse(size);
-      ClusterBenchmark.Result r;
-      try (ScratchDirectory scratch = ScratchDirectory.create(dir, "cluster-bench-")) {
-        Path log = scratch.path().resolveSibling(scratch.path().getFileName() + ".ratis.log");
-        logRatisTo(log);
-        try {
-          r = new ClusterBenchmark(bytes, scratch.path(), report(spec, format)).run();
-        } catch (Exception e) {
-          throw new IOException(Causes.message(e) + " (Ratis's log: " + log + ")", e);
-        }
-        Files.deleteIfExists(log);
-      }
+      ClusterBenchmark.Nodes where = processes ? ClusterBenchmark.Nodes.PROCESSES : ClusterBenchmark.Nodes.IN_PROCESS;
+      ClusterBenchmark.Result r = inScratch(dir, "cluster-bench-",
+          scratch -> new ClusterBenchmark(bytes, scratch, report(spec, format), where, nodeHeap).run());
       if (format == Output.json) {
         Map<String, Object> j = header("cluster", bytes);
         j.put("Nodes", 3);
+        j.put("NodesRun", processes ? "processes" : "in-process");
+        if (processes) {
+          j.put("NodeHeap", nodeHeap);
+        }
+        j.put("MaxHeapBytes", Runtime.getRuntime().maxMemory());
         j.put("ArchiveBytes", r.archiveBytes());
         j.put("CompressionRatio", r.compressionRatio());
         j.put("GenerateSeconds", r.generateSeconds());
-        j.put("SaveSeconds", r.saveSeconds());
-        j.put("SaveMBps", r.mbPerSecond(r.saveSeconds()));
-        j.put("RestoreSeconds", r.restoreSeconds());
-        j.put("RestoreMBps", r.mbPerSecond(r.restoreSeconds()));
-        j.put("BaselineInstallSnapshotSeconds", r.installSnapshotSeconds());
-        j.put("BaselineInstallSnapshotMBps", r.mbPerSecond(r.installSnapshotSeconds()));
-        j.put("RestoreVsInstallSnapshot", r.restoreVsInstallSnapshot());
-        j.put("SaveVsInstallSnapshot", r.saveVsInstallSnapshot());
+        span(j, "BaselineLocalArchiveWrite", r, r.localWrite());
+        span(j, "Save", r, r.save());
+        span(j, "SaveSnapshot", r, r.saveSnapshot());
+        span(j, "SavePullAndArchive", r, r.savePullAndArchive());
+        span(j, "PullAlone", r, r.pull());
+        span(j, "Verify", r, r.verify());
+        span(j, "AgentCycle", r, r.agent());
+        span(j, "Restore", r, r.restore());
+        span(j, "RestoreSend", r, r.restoreSend());
+        span(j, "RestorePrepare", r, r.restorePrepare());
+        span(j, "RestoreCommit", r, r.restoreCommit());
+        if (r.installSnapshot() != null) {
+          span(j, "BaselineInstallSnapshot", r, r.installSnapshot());
+        }
+        j.put("SaveVsLocalArchiveWrite", r.saveVsLocalWrite());
+        j.put("AgentCycleVsSave", r.agentVsSave());
+        j.put("RestoreVsInstallSnapshot", finite(r.restoreVsInstallSnapshot()));
+        j.put("SaveVsInstallSnapshot", finite(r.saveVsInstallSnapshot()));
         print(spec, j);
       }
       return 0;
+    }
+  }
+
+  /** {@code bench store}. */
+  @Command(name = "store", mixinStandardHelpOptions = true,
+      description = {"Publish an archive-sized file to a store (such as s3://bucket?endpoint=URL, with "
+          + "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY set) next to publishing it to a directory store on the "
+          + "scratch disk, then read it back. Deletes what it published, nothing else."})
+  static final class Store implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--to", required = true, paramLabel = "LOCATION", description = "The store to measure.")
+    String to;
+
+    @Option(names = "--size", defaultValue = "1GiB", description = "File size (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--dir", description = "Scratch directory (default: the temp directory).")
+    Path dir;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    Output format;
+
+    @Override
+    public Integer call() throws Exception {
+      long bytes = Sizes.parse(size);
+      StoreBenchmark.Result r = inScratch(dir, "store-bench-",
+          scratch -> new StoreBenchmark(bytes, to, scratch, report(spec, format)).run());
+      if (format == Output.json) {
+        Map<String, Object> j = header("store", bytes);
+        j.put("BaselineLocalPublishMBps", r.mbPerSecond(r.localPublish()));
+        j.put("StorePublishMBps", r.mbPerSecond(r.storePublish()));
+        j.put("StorePublishVsLocal", r.storeVsLocal());
+        j.put("ReadBackMBps", r.mbPerSecond(r.readBack()));
+        j.put("PeakHeapBytes", r.peakHeapBytes());
+        j.put("MaxHeapBytes", Runtime.getRuntime().maxMemory());
+        print(spec, j);
+      }
+      return 0;
+    }
+  }
+
+  /** Returns {@code x}, or null (JSON's null) if it is not a number: a baseline that did not finish. */
+  private static Double finite(double x) {
+    return Double.isFinite(x) ? x : null;
+  }
+
+  /** Puts a stage's {@code <name>Seconds}, {@code <name>MBps} and {@code <name>Cores} (CPU over wall time). */
+  private static void span(Map<String, Object> j, String name, ClusterBenchmark.Result r, Span s) {
+    j.put(name + "Seconds", s.seconds());
+    j.put(name + "MBps", r.mbPerSecond(s));
+    j.put(name + "Cores", s.cores());
+  }
+
+  /** Returns the log file of a benchmark run in {@code scratch}: {@code <scratch>.ratis.log} beside it. */
+  static Path ratisLogOf(Path scratch) {
+    return scratch.resolveSibling(scratch.getFileName() + ".ratis.log");
+  }
+
+  /** A benchmark run in a scratch directory. */
+  private interface InScratch<T> {
+    T run(Path scratch) throws Exception;
+  }
+
+  /**
+   * Runs a benchmark in a new scratch directory (under {@code dir}, or the temp directory), removed
+   * afterwards, with the log ({@link #logRatisTo}) in {@code <scratch>.ratis.log} beside it: deleted when the
+   * run succeeds, named in the one-line error when it fails.
+   */
+  private static <T> T inScratch(Path dir, String prefix, InScratch<T> benchmark) throws IOException {
+    try (ScratchDirectory scratch = ScratchDirectory.create(dir, prefix)) {
+      Path log = ratisLogOf(scratch.path());
+      logRatisTo(log);
+      T result;
+      try {
+        result = benchmark.run(scratch.path());
+      } catch (Exception e) {
+        throw new IOException(Causes.message(e) + " (Ratis's log: " + log + ")", e);
+      }
+      Files.deleteIfExists(log);
+      return result;
     }
   }
 

@@ -1,77 +1,140 @@
 package io.github.ratissnapshot.examples.bench;
 
+import io.github.ratissnapshot.archive.agent.BackupAgent;
+import io.github.ratissnapshot.archive.agent.CycleResult;
 import io.github.ratissnapshot.archive.cli.Sizes;
+import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
+import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
+import io.github.ratissnapshot.archive.format.Configuration;
+import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.ratis.ArchiveServerProperties;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
-import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.store.LocalDirectoryStore;
 import io.github.ratissnapshot.examples.Polling;
 import io.github.ratissnapshot.examples.cluster.ExampleCluster;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.util.TimeDuration;
 
 /**
- * Save and online restore of a large state on a 3-node loopback cluster, and, as the baseline measured in
- * the same run, the time Ratis's own InstallSnapshot takes to bring a new, empty server to the same state
- * when a configuration change adds it.
+ * Save and online restore of a large state on a 3-node loopback cluster, each split into its stages, next to
+ * two baselines measured in the same run: writing an archive of the same state from a local file with the same
+ * writer (what a save could at best cost), and the time Ratis's own InstallSnapshot takes to bring a new, empty
+ * server to the same state when a configuration change adds it (what a restore is compared with). The nodes run
+ * in this JVM or, with {@link Nodes#PROCESSES}, each in a process of its own.
  *
  * <p>Every wait has a deadline (5 minutes plus the state at 2 MB/s): a phase that does not finish fails the
  * run with one line naming it, rather than hang.
  */
 public final class ClusterBenchmark {
+  /** Where the benchmark's nodes run. */
+  public enum Nodes {
+    /** Every node in this JVM, sharing its heap with the client. */
+    IN_PROCESS,
+    /** Each node in a JVM of its own ({@code cluster node}). */
+    PROCESSES
+  }
+
+  /** Each node process's default heap ({@code -Xmx}). */
+  public static final String NODE_HEAP = "256m";
+
   private final long size;
   private final Path scratch;
   private final PrintWriter out;
+  private final Nodes where;
+  private final String nodeHeap;
   private final Duration phaseLimit;
 
   /**
-   * The measured times.
+   * The measured stages, each in wall-clock and CPU seconds.
    *
    * @param stateBytes bytes of state
    * @param archiveBytes bytes of the archive saved
+   * @param nodes where the nodes ran
    * @param generateSeconds writing the state through the log to every node
-   * @param saveSeconds snapshot on the leader, pull and archive
-   * @param restoreSeconds online restore until every node has the state
-   * @param installSnapshotSeconds the baseline: a new server added until it has the state
+   * @param localWrite the save's baseline: the same writer writing an archive of the same state from a local file
+   * @param save snapshot on the leader, pull and archive
+   * @param saveSnapshot of the save: until the leader answered that its snapshot was taken
+   * @param pull pulling the same (already taken) snapshot again through the archive writer at level 0 into
+   *     nowhere: the transfer, digests and tar without compression or disk
+   * @param verify verifying the saved archive, as {@code ratis-snapshot save} does before publishing it
+   * @param agent one backup agent cycle into a local directory store (check, save, verify, publish, check the
+   *     upload), after the same state is written again so that it takes a fresh snapshot too
+   * @param restore online restore until every node has the state
+   * @param restoreSend of the restore: until the client had sent the last chunk of the archive (the last
+   *     {@link io.github.ratissnapshot.archive.ratis.client.RestoreClient#DEFAULT_IN_FLIGHT} still unacknowledged)
+   * @param restorePrepare of the restore: from then until every replica was ready (the last chunks committed
+   *     and applied, the archive staged, verified and extracted on each)
+   * @param installSnapshot the baseline: a new server added until it has the state; null if it did not get it
+   *     within the phase's deadline
    */
-  public record Result(long stateBytes, long archiveBytes, double generateSeconds, double saveSeconds,
-      double restoreSeconds, double installSnapshotSeconds) {
+  public record Result(long stateBytes, long archiveBytes, Nodes nodes, double generateSeconds, Span localWrite,
+      Span save, Span saveSnapshot, Span pull, Span verify, Span agent, Span restore, Span restoreSend,
+      Span restorePrepare, Span installSnapshot) {
     /** Returns the state's size over the archive's. */
     public double compressionRatio() {
       return (double) stateBytes / archiveBytes;
     }
 
-    /** Returns MB (10^6 bytes) of state per second over {@code seconds}. */
-    public double mbPerSecond(double seconds) {
-      return stateBytes / 1e6 / seconds;
+    /** Returns MB (10^6 bytes) of state per second over {@code span}. */
+    public double mbPerSecond(Span span) {
+      return stateBytes / 1e6 / span.seconds();
     }
 
-    /** Returns how many times one InstallSnapshot the online restore takes. */
+    /** Returns the save's rate over the local archive write's (the target is at least 0.8). */
+    public double saveVsLocalWrite() {
+      return localWrite.seconds() / save.seconds();
+    }
+
+    /** Returns how many times one InstallSnapshot the online restore takes (the target is at most 1.0). */
     public double restoreVsInstallSnapshot() {
-      return restoreSeconds / installSnapshotSeconds;
+      return installSnapshot == null ? Double.NaN : restore.seconds() / installSnapshot.seconds();
+    }
+
+    /** Returns how many times a plain {@code ratis-snapshot save} (save and verify) an agent cycle takes. */
+    public double agentVsSave() {
+      return agent.seconds() / (save.seconds() + verify.seconds());
     }
 
     /** Returns how many times one InstallSnapshot the save takes. */
     public double saveVsInstallSnapshot() {
-      return saveSeconds / installSnapshotSeconds;
+      return installSnapshot == null ? Double.NaN : save.seconds() / installSnapshot.seconds();
+    }
+
+    /** Returns the save after the snapshot: pull, digests, tar, compression, file. */
+    public Span savePullAndArchive() {
+      return save.minus(saveSnapshot);
+    }
+
+    /** Returns the part of the restore after every replica was ready: commit, swap, until every node answers. */
+    public Span restoreCommit() {
+      return restore.minus(restoreSend).minus(restorePrepare);
     }
   }
 
@@ -81,11 +144,15 @@ public final class ClusterBenchmark {
    * @param size bytes of state
    * @param scratch a directory for the cluster's storage and the archive
    * @param out where the text report goes (a null writer for none)
+   * @param where where the nodes run
+   * @param nodeHeap each node process's {@code -Xmx} value, such as {@code 256m} (unused in this process)
    */
-  public ClusterBenchmark(long size, Path scratch, PrintWriter out) {
+  public ClusterBenchmark(long size, Path scratch, PrintWriter out, Nodes where, String nodeHeap) {
     this.size = size;
     this.scratch = scratch;
     this.out = out;
+    this.where = where;
+    this.nodeHeap = nodeHeap;
     this.phaseLimit = Duration.ofMinutes(5).plusSeconds(size / 2_000_000);
   }
 
@@ -98,110 +165,268 @@ public final class ClusterBenchmark {
    */
   public Result run() throws IOException, InterruptedException {
     RaftGroup group = ExampleCluster.group(UUID.randomUUID(), 3, 0);
-    out.printf("Cluster benchmark: %s of key-value-like state, 3 nodes on loopback, %d processors, Java %s%n",
-        Sizes.format(size), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-    try (ExampleCluster cluster = ExampleCluster.start(group, scratch.resolve("cluster"), BlobStateMachine::new,
-        p -> {
-          RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
-          // Purge the log up to each snapshot, so that a server added later gets the snapshot, not the log.
-          RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-          RaftServerConfigKeys.Log.setPurgeGap(p, 1);
-          // Only closed segments are purged: a small state's restore must still fill more than one segment.
-          // From 512 MiB of state up, this is the project's usual 8 MB.
-          long segment = Math.max(1 << 20, Math.min(ArchiveServerProperties.SEGMENT_SIZE.getSize(), size / 64));
-          RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
-          // A new server makes no log progress while its snapshot installs; give the configuration change
-          // the phase's deadline, not Ratis's default of one RPC timeout, or each retry restarts the install.
-          RaftServerConfigKeys.setStagingTimeout(p, TimeDuration.valueOf(phaseLimit.toMillis(), TimeUnit.MILLISECONDS));
-        })) {
-      RaftServer.Division leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    Path root = scratch.resolve("cluster");
+    try (BenchNodes nodes = where == Nodes.PROCESSES
+        ? NodeProcesses.start(group, root, nodeHeap, properties(), BenchCommand.ratisLogOf(scratch))
+        : InProcessNodes.start(group, root, properties())) {
+      out.printf("Cluster benchmark: %s of key-value-like state, 3 nodes on loopback %s, %d processors, Java %s, "
+          + "this JVM's heap at most %s%n", Sizes.format(size), nodes.describe(),
+          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+          Sizes.format(Runtime.getRuntime().maxMemory()));
+      String leader = awaitLeader(nodes);
       String original;
       long t0 = System.nanoTime();
-      try (RaftClient c = cluster.newClient()) {
+      try (RaftClient c = nodes.newClient()) {
         original = c.io().send(BlobStateMachine.generate(1, size)).getMessage().getContent().toStringUtf8();
       }
-      awaitEveryone(cluster, original, "generating the state");
+      awaitEveryone(nodes, original, "generating the state");
       double generate = seconds(t0);
-      out.printf("%-44s %9.2f s%n", "generate the state on every node", generate);
+      out.printf("%-52s %9.2f s%n", "generate the state on every node", generate);
+
+      Supplier<Span.Mark> clock = () -> new Span.Mark(System.nanoTime(), ownCpuSeconds() + nodes.cpuSecondsElsewhere());
+      Span localWrite = localArchiveWrite(clock);
+      row("baseline: archive write from a local file", localWrite);
 
       GroupConnection connection = GroupConnection.newBuilder().group(group).requestTimeout(phaseLimit).build();
       Path archive = scratch.resolve("bench.snap");
-      long t1 = System.nanoTime();
+      settle();
+      PhaseTimes savePhases = new PhaseTimes(clock);
       ArchiveSummary saved;
-      try (SaveClient save = SaveClient.newBuilder(connection).server(leader.getId()).build();
-          AtomicFile file = AtomicFile.create(archive, false)) {
+      try (SaveClient save = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
+          .progress(savePhases).build(); AtomicFile file = AtomicFile.create(archive, false)) {
         saved = save.writeTo(file.stream());
         file.commit();
       }
-      double save = seconds(t1);
+      Span save = savePhases.start().to(clock.get());
+      Span snapshot = savePhases.until("took a snapshot");
       row("save (snapshot, pull, archive)", save);
+      row("  of which: the leader's snapshot", snapshot);
+      row("  of which: pull and archive", save.minus(snapshot));
       if (saved.meta().size() != size) {
         throw new IOException("saved " + saved.meta().size() + " bytes of state, expected " + size);
       }
+      settle();
+      Span.Mark tp = clock.get();
+      try (SaveClient again = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
+          .writer(ArchiveWriter.newBuilder().level(0).build()).build()) {
+        again.writeTo(OutputStream.nullOutputStream()); // nothing applied since: no new snapshot
+      }
+      Span pull = tp.to(clock.get());
+      row("pull alone: same snapshot, level 0, to nowhere", pull);
+      settle();
+      Span.Mark tv = clock.get();
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
+        ArchiveReader.defaults().verify(in);
+      }
+      Span verify = tv.to(clock.get());
+      row("save + verify (what ratis-snapshot save does)", new Span(save.seconds() + verify.seconds(),
+          save.cpuSeconds() + verify.cpuSeconds()));
 
-      try (RaftClient c = cluster.newClient()) {
+      // The same state again at a new index, so that the agent's server takes a fresh snapshot as the save did.
+      try (RaftClient c = nodes.newClient()) {
+        c.io().send(BlobStateMachine.generate(1, size));
+      }
+      awaitEveryone(nodes, original, "generating the state again");
+      settle();
+      Span.Mark ta = clock.get();
+      CycleResult cycle;
+      try (BackupAgent agent = BackupAgent.newBuilder(connection).scratchDirectory(scratch)
+          .destination(new LocalDirectoryStore(scratch.resolve("store"), "store")).build()) {
+        cycle = agent.runOnce();
+      }
+      Span agent = ta.to(clock.get());
+      if (cycle.outcome() != CycleResult.Outcome.PUBLISHED) {
+        throw new IOException("the agent cycle did not publish: " + cycle.outcome() + " at " + cycle.stage() + ": "
+            + cycle.message());
+      }
+      row("agent cycle to a local store", agent);
+
+      try (RaftClient c = nodes.newClient()) {
         c.io().send(BlobStateMachine.generate(2, 1 << 20));
       }
-      long t2 = System.nanoTime();
+      settle();
+      PhaseTimes restorePhases = new PhaseTimes(clock);
       try (RestoreClient restore = RestoreClient.newBuilder(connection).prepareTimeout(phaseLimit).build()) {
-        restore.restore(archive, TransferProgress.NONE);
+        restore.restore(archive, restorePhases);
       }
-      awaitEveryone(cluster, original, "the restore");
-      double restore = seconds(t2);
+      awaitEveryone(nodes, original, "the restore");
+      Span restore = restorePhases.start().to(clock.get());
+      Span sent = restorePhases.until("archive sent");
+      Span ready = restorePhases.until("committing").minus(sent);
       row("online restore (every node has the state)", restore);
+      row("  of which: send the archive into the log", sent);
+      row("  of which: last chunks in, verify, extract", ready);
+      row("  of which: commit, swap, every node answers", restore.minus(sent).minus(ready));
 
-      double install = installToNewServer(cluster, original);
-      row("baseline: InstallSnapshot to a new server", install);
+      Span install = installToNewServer(nodes, leader, original, clock);
+      if (install != null) {
+        row("baseline: InstallSnapshot to a new server", install);
+      }
 
-      Result r = new Result(size, Files.size(archive), generate, save, restore, install);
-      out.printf("archive %s (%.2fx); restore takes %.2fx the time of one InstallSnapshot%n",
-          Sizes.format(r.archiveBytes()), r.compressionRatio(), r.restoreVsInstallSnapshot());
+      Result r = new Result(size, Files.size(archive), where, generate, localWrite, save, snapshot, pull, verify,
+          agent, restore, sent, ready, install);
+      out.printf("archive %s (%.2fx); save runs at %.2fx the local archive write; an agent cycle takes %.2fx a "
+          + "save; %s%n", Sizes.format(r.archiveBytes()), r.compressionRatio(), r.saveVsLocalWrite(), r.agentVsSave(),
+          install == null ? "InstallSnapshot did not finish"
+              : String.format("restore takes %.2fx the time of one InstallSnapshot", r.restoreVsInstallSnapshot()));
       out.flush();
       return r;
     }
   }
 
-  private void row(String name, double seconds) {
-    out.printf("%-44s %9.2f s %9.1f MB/s%n", name, seconds, size / 1e6 / seconds);
+  /** The nodes' server properties: snapshots only when asked, and a log purged up to each snapshot. */
+  private Map<String, String> properties() {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put(RaftServerConfigKeys.Snapshot.AUTO_TRIGGER_ENABLED_KEY, "false");
+    // Purge the log up to each snapshot, so that a server added later gets the snapshot, not the log.
+    p.put(RaftServerConfigKeys.Log.PURGE_UPTO_SNAPSHOT_INDEX_KEY, "true");
+    p.put(RaftServerConfigKeys.Log.PURGE_GAP_KEY, "1");
+    // Only closed segments are purged: a small state's restore must still fill more than one segment.
+    // From 512 MiB of state up, this is the project's usual 8 MB.
+    long segment = Math.max(1 << 20, Math.min(ArchiveServerProperties.SEGMENT_SIZE.getSize(), size / 64));
+    p.put(RaftServerConfigKeys.Log.SEGMENT_SIZE_MAX_KEY, String.valueOf(segment));
+    // A new server makes no log progress while its snapshot installs; give the configuration change the
+    // phase's deadline, not Ratis's default of one RPC timeout, or each retry restarts the install.
+    p.put(RaftServerConfigKeys.STAGING_TIMEOUT_KEY, phaseLimit.toMillis() + "ms");
+    return p;
+  }
+
+  /** Writes an archive of the same state from a file on the scratch disk with the default writer. */
+  private Span localArchiveWrite(Supplier<Span.Mark> clock) throws IOException, InterruptedException {
+    Path state = scratch.resolve("local-state.bin");
+    Path archive = scratch.resolve("local.snap");
+    try {
+      try (InputStream in = new KvLikeState(1, size)) {
+        Files.copy(in, state);
+      }
+      settle();
+      SnapshotMeta meta = SnapshotMeta.of(1, 1, Configuration.EMPTY, 0, size, Instant.now());
+      Span.Mark start = clock.get();
+      try (InputStream in = Files.newInputStream(state); AtomicFile file = AtomicFile.create(archive, false)) {
+        ArchiveWriter.defaults().write(file.stream(), meta, in);
+        file.commit();
+      }
+      return start.to(clock.get());
+    } finally {
+      Files.deleteIfExists(state);
+      Files.deleteIfExists(archive);
+    }
+  }
+
+  /**
+   * Lets the disk catch up before a timed stage ({@code sync}, where there is one), so that one stage's
+   * write-back does not land in the next one's time.
+   */
+  private static void settle() throws InterruptedException {
+    try {
+      new ProcessBuilder("sync").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+          .waitFor();
+    } catch (IOException noSync) {
+      // not on this system: the stages may then carry some of each other's write-back
+    }
+  }
+
+  private static double ownCpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime() / 1e9;
+  }
+
+  private void row(String name, Span span) {
+    out.printf("%-52s %9.2f s %9.1f MB/s %6.2f cores%n", name, span.seconds(), size / 1e6 / span.seconds(),
+        span.cores());
     out.flush();
+  }
+
+  /** Waits until the group answers a read and returns the leader's id. */
+  private String awaitLeader(BenchNodes nodes) throws IOException, InterruptedException {
+    String[] leader = new String[1];
+    try (RaftClient c = nodes.newClient()) {
+      await(nodes, "a leader to be elected", () -> {
+        try {
+          leader[0] = c.io().sendReadOnly(BlobStateMachine.fingerprint()).getServerId().toString();
+          return true;
+        } catch (IOException e) {
+          return false; // no leader yet
+        }
+      });
+    }
+    return leader[0];
   }
 
   /**
    * Snapshots the leader (its log is then purged), starts an empty server n4 and adds it to the group; returns
-   * the seconds from the configuration change until n4 holds the state, which Ratis sends it as a snapshot.
+   * the span from the configuration change until n4 holds the state, which Ratis sends it as a snapshot, or
+   * null (said on the report) if it does not within the phase's deadline.
    */
-  private double installToNewServer(ExampleCluster cluster, String expected) throws IOException, InterruptedException {
-    RaftServer.Division leader = cluster.awaitLeader(Duration.ofSeconds(30));
-    try (RaftClient c = cluster.newClient()) {
-      long snapshot = c.getSnapshotManagementApi(leader.getId()).create(phaseLimit.toMillis()).getLogIndex();
+  private Span installToNewServer(BenchNodes nodes, String leader, String expected, Supplier<Span.Mark> clock)
+      throws IOException, InterruptedException {
+    try (RaftClient c = nodes.newClient()) {
+      long snapshot = c.getSnapshotManagementApi(RaftPeerId.valueOf(leader)).create(phaseLimit.toMillis())
+          .getLogIndex();
       // Once the log no longer starts at 0, a new server cannot catch up from the log: the leader installs
       // its snapshot (at snapshot) and sends the entries after it.
-      Polling.until(phaseLimit, "the leader's log to be purged after its snapshot at " + snapshot,
-          () -> leader.getRaftLog().getStartIndex() > 0);
+      Path log = nodes.storage(leader).resolve(nodes.group().getGroupId().getUuid().toString()).resolve("current");
+      await(nodes, "the leader's log to be purged after its snapshot at " + snapshot,
+          () -> !Files.exists(log.resolve("log_inprogress_0")) && !hasSegmentFromZero(log));
       RaftPeer n4 = RaftPeer.newBuilder().setId("n4").setAddress("127.0.0.1:" + ExampleCluster.freePort()).build();
-      cluster.startNewNode(n4);
-      List<RaftPeer> all = new ArrayList<>(cluster.group().getPeers());
+      nodes.startNew(n4);
+      List<RaftPeer> all = new ArrayList<>(nodes.group().getPeers());
       all.add(n4);
-      long start = System.nanoTime();
-      if (!c.admin().setConfiguration(all).isSuccess()) {
-        throw new IOException("failed to add n4 to the group");
+      settle();
+      Span.Mark start = clock.get();
+      RaftClientReply added = c.admin().setConfiguration(all);
+      if (!added.isSuccess()) {
+        throw new IOException("failed to add n4 to the group: " + added.getException());
       }
-      awaitNode(cluster, n4.getId(), expected, "InstallSnapshot to n4");
-      return seconds(start);
+      try {
+        awaitNode(nodes, n4.getId(), expected, "InstallSnapshot to n4");
+      } catch (IOException e) {
+        // Ratis's own transfer, not this project's: report it and keep the other figures.
+        out.printf("%-52s did not finish: %s%n", "baseline: InstallSnapshot to a new server", e.getMessage());
+        out.flush();
+        return null;
+      }
+      return start.to(clock.get());
     }
   }
 
-  private void awaitEveryone(ExampleCluster cluster, String expected, String phase)
-      throws IOException, InterruptedException {
-    for (RaftPeerId id : cluster.runningIds()) {
-      awaitNode(cluster, id, expected, phase);
+  private static boolean hasSegmentFromZero(Path logDir) {
+    try (Stream<Path> files = Files.list(logDir)) {
+      return files.anyMatch(f -> f.getFileName().toString().startsWith("log_0-"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // not yet
     }
   }
 
-  private void awaitNode(ExampleCluster cluster, RaftPeerId id, String expected, String phase)
+  /** Polls {@code condition} until it holds; fails at once, naming its output, if a node exits meanwhile. */
+  private void await(BenchNodes nodes, String what, BooleanSupplier condition)
       throws IOException, InterruptedException {
-    try (RaftClient c = cluster.newClient()) {
-      Polling.until(phaseLimit, phase + ": " + id + " to hold the state", () -> {
+    IOException[] exited = new IOException[1];
+    Polling.until(phaseLimit, what, () -> {
+      try {
+        nodes.checkRunning();
+      } catch (IOException e) {
+        exited[0] = e;
+        return true;
+      }
+      return condition.getAsBoolean();
+    });
+    if (exited[0] != null) {
+      throw new IOException("waiting for " + what + ": " + exited[0].getMessage(), exited[0]);
+    }
+  }
+
+  private void awaitEveryone(BenchNodes nodes, String expected, String phase)
+      throws IOException, InterruptedException {
+    for (RaftPeer p : nodes.group().getPeers()) {
+      awaitNode(nodes, p.getId(), expected, phase);
+    }
+  }
+
+  private void awaitNode(BenchNodes nodes, RaftPeerId id, String expected, String phase)
+      throws IOException, InterruptedException {
+    try (RaftClient c = nodes.newClient()) {
+      await(nodes, phase + ": " + id + " to hold the state", () -> {
         try {
           return c.io().sendStaleRead(BlobStateMachine.fingerprint(), 0, id).getMessage().getContent()
               .toStringUtf8().equals(expected);

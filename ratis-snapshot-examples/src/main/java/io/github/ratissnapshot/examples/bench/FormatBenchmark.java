@@ -12,12 +12,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -35,7 +32,7 @@ public final class FormatBenchmark {
   private final int threads;
   private final Path scratch;
   private final PrintWriter out;
-  private long peakHeap;
+  private final TimedPhases phases = new TimedPhases();
 
   /**
    * Configures a run.
@@ -65,27 +62,27 @@ public final class FormatBenchmark {
     warmUp(baselineFile, archive);
 
     out.printf("%-40s %9s %9s %12s%n", "phase", "seconds", "MB/s", "vs baseline");
-    double generate = phase(() -> drain(new KvLikeState(1, size)));
+    double generate = phases.time(() -> drain(new KvLikeState(1, size)));
     row("generate state (memory only)", generate, Double.NaN);
-    double gzipWrite = phase(() -> gzipFile(new KvLikeState(1, size), baselineFile, size));
+    double gzipWrite = phases.time(() -> gzipFile(new KvLikeState(1, size), baselineFile, size));
     row("baseline: GZIPOutputStream to file", gzipWrite, gzipWrite);
     Files.delete(baselineFile);
-    double write1 = phase(() -> writeArchive(archive, size, 1));
+    double write1 = phases.time(() -> writeArchive(archive, size, 1));
     row("archive write, 1 compressing thread", write1, gzipWrite);
     Files.delete(archive);
-    double writeN = phase(() -> writeArchive(archive, size, threads));
+    double writeN = phases.time(() -> writeArchive(archive, size, threads));
     row("archive write, " + threads + " compressing threads", writeN, gzipWrite);
     long compressed = Files.size(archive);
-    double gunzip = phase(() -> gunzipFile(archive));
+    double gunzip = phases.time(() -> gunzipFile(archive));
     row("baseline: GZIPInputStream from file", gunzip, gunzip);
-    double verify = phase(() -> verifyArchive(archive));
+    double verify = phases.time(() -> verifyArchive(archive));
     row("archive verify", verify, gunzip);
     Files.delete(archive);
     out.printf("compressed %s (%.2fx); peak heap used (sampled every 10 ms) %s of %s max%n", Sizes.format(compressed),
-        (double) size / compressed, Sizes.format(peakHeap), Sizes.format(Runtime.getRuntime().maxMemory()));
+        (double) size / compressed, Sizes.format(phases.peakHeap()), Sizes.format(Runtime.getRuntime().maxMemory()));
     out.flush();
     return new Result(size / generate, size / gzipWrite, size / write1, size / writeN, size / gunzip,
-        size / verify, compressed, peakHeap);
+        size / verify, compressed, phases.peakHeap());
   }
 
   /** The measured rates, in bytes of state per second, and the peak heap. */
@@ -101,37 +98,6 @@ public final class FormatBenchmark {
       verifyArchive(archive);
       Files.delete(archive);
     }
-  }
-
-  private interface Phase {
-    void run() throws IOException;
-  }
-
-  private double phase(Phase p) throws IOException {
-    System.gc();
-    AtomicLong peak = new AtomicLong();
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    Thread sampler = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-        try {
-          Thread.sleep(10);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "heap-sampler");
-    sampler.setDaemon(true);
-    sampler.start();
-    long start = System.nanoTime();
-    try {
-      p.run();
-    } finally {
-      sampler.interrupt();
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    peakHeap = Math.max(peakHeap, peak.get());
-    return seconds;
   }
 
   private void row(String name, double seconds, double baselineSeconds) {
