@@ -22,7 +22,7 @@ public final class Main {
   /** Runs the command line and exits with its exit code. */
   public static void main(String[] args) {
     quietLogging(Arrays.asList(args).contains("--verbose"));
-    System.exit(commandLine().execute(args));
+    System.exit(RatisSnapshotCli.run(commandLine(), args));
   }
 
   /** Returns the full command line, with its error handling; each call builds a new one. */

@@ -75,17 +75,20 @@ final class CliProcess {
   }
 
   /**
-   * Returns {@code java -XX:TieredStopAtLevel=1 -jar <jar> args...}. The flag (the quick JIT compiler only)
-   * changes no behaviour; it cuts the CPU time of each process's start by about a third, which is most of
-   * what these tests spend on two cores.
+   * Returns {@code java -XX:TieredStopAtLevel=1 -XX:-UsePerfData -jar <jar> args...}. The first flag (the
+   * quick JIT compiler only) changes no behaviour; it cuts the CPU time of each process's start by about a
+   * third, which is most of what these tests spend on two cores. The second keeps the JVM from writing
+   * {@code /tmp/hsperfdata_<user>/<pid>}: when a SIGKILLed process's pid was reused, the new JVM printed
+   * "Cannot use file /tmp/hsperfdata_root/… because it is locked" on standard output, in front of the
+   * command's own output (it broke a soak run's fingerprint comparison).
    */
   static List<String> jarCommand(String... args) {
     return jarCommand(List.of(), args);
   }
 
-  /** Returns {@code java -XX:TieredStopAtLevel=1 <jvmOptions...> -jar <jar> args...}, such as a heap limit. */
+  /** Returns {@code java <the flags above> <jvmOptions...> -jar <jar> args...}, such as a heap limit. */
   static List<String> jarCommand(List<String> jvmOptions, String... args) {
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1"));
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
     command.addAll(jvmOptions);
     command.addAll(List.of("-jar", jar().toString()));
     command.addAll(Arrays.asList(args));

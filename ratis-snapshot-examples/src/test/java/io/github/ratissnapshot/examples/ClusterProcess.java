@@ -204,6 +204,23 @@ final class ClusterProcess implements AutoCloseable {
     assertThat(p.awaitLine(RUNNING, STARTUP)).as(p::describe).contains("group " + group);
   }
 
+  /** Returns peers {@code n1..nN} on free loopback ports, n1 first: a new cluster of node processes. */
+  static Map<String, String> freePeers(int nodes) {
+    int[] ports = FreePorts.any(nodes);
+    Map<String, String> peers = new LinkedHashMap<>();
+    for (int i = 0; i < nodes; i++) {
+      peers.put("n" + (i + 1), "127.0.0.1:" + ports[i]);
+    }
+    return peers;
+  }
+
+  /** Returns each peer's storage directory, {@code dir/<id>}, in the peers' order. */
+  static Map<String, Path> storageUnder(Path dir, Map<String, String> peers) {
+    Map<String, Path> storage = new LinkedHashMap<>();
+    peers.keySet().forEach(id -> storage.put(id, dir.resolve(id)));
+    return storage;
+  }
+
   /** Returns {@code n1=127.0.0.1:port,...}, the form {@code --peers} takes. */
   String peersArgument() {
     return peersArgument(peers);

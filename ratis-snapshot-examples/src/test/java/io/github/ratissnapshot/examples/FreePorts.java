@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.examples;
 
+import io.github.ratissnapshot.examples.cluster.ExampleCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -7,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Ports for child processes, found with {@link ServerSocket}s bound to port 0 and released before use:
- * free when returned, which is as much as any test can know.
+ * Ports for child processes, taken below the kernel's ephemeral range ({@link ExampleCluster#freePort}) and
+ * checked by binding them: free when returned, which is as much as any test can know.
  */
 final class FreePorts {
   private static final int ATTEMPTS = 100;
@@ -21,7 +22,7 @@ final class FreePorts {
     try {
       int[] ports = new int[n];
       for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0);
+        ServerSocket s = new ServerSocket(ExampleCluster.freePort());
         held.add(s);
         ports[i] = s.getLocalPort();
       }
@@ -38,7 +39,7 @@ final class FreePorts {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       List<ServerSocket> held = new ArrayList<>();
       try {
-        ServerSocket first = new ServerSocket(0);
+        ServerSocket first = new ServerSocket(ExampleCluster.freePort());
         held.add(first);
         int base = first.getLocalPort();
         if (base + n - 1 > 65535) {

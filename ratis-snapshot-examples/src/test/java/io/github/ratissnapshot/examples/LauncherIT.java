@@ -39,10 +39,13 @@ class LauncherIT {
   }
 
   @Test
-  void launcherPrintsTheVersion() {
+  void launcherPrintsItsVersionAndTheRatisItRuns() {
     CliProcess.Result r = launch("--version");
     assertExit(r, 0);
-    assertThat(r.stdout().strip()).as(r::describe).matches("ratis-snapshot \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+    assertThat(r.stdoutLines()).as(r::describe).hasSize(2);
+    assertThat(r.stdoutLines().get(0)).as(r::describe).matches("ratis-snapshot \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+    assertThat(r.stdoutLines().get(1)).as("the Ratis inside the jar").isEqualTo("Apache Ratis "
+        + System.getProperty("ratis.version"));
     assertThat(r.stderr()).as(r::describe).isEmpty();
   }
 

@@ -116,7 +116,8 @@ class RestoreIT {
     assertExit(status, 0);
     List<String> lines = status.stdout().lines().toList();
     assertThat(lines.get(0)).as(status::describe).isEqualTo("Members: voters n1, n2, n3");
-    assertThat(lines.subList(2, lines.size())).as(status::describe).hasSize(3).allSatisfy(line -> assertThat(line)
+    assertThat(lines.get(1)).as(status::describe).isEqualTo("Archiving lease: not held");
+    assertThat(lines.subList(3, lines.size())).as(status::describe).hasSize(3).allSatisfy(line -> assertThat(line)
         .matches("n[123] +(leader|follower) +127\\.0\\.0\\.1:\\d+ +\\d+ .*last [0-9a-f-]{36} committed at index "
             + commitIndex + " \\(archive .*\\)"));
   }

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,13 +53,8 @@ class SeedIT {
   @Test
   void seededNodeProcessesStartWithTheSavedStateAndTakeWrites(@TempDir Path dir) {
     UUID group = UUID.randomUUID();
-    int[] ports = FreePorts.any(3);
-    Map<String, String> peers = new LinkedHashMap<>();
-    Map<String, Path> storage = new LinkedHashMap<>();
-    for (int i = 0; i < 3; i++) {
-      peers.put("n" + (i + 1), "127.0.0.1:" + ports[i]);
-      storage.put("n" + (i + 1), dir.resolve("n" + (i + 1)));
-    }
+    Map<String, String> peers = ClusterProcess.freePeers(3);
+    Map<String, Path> storage = ClusterProcess.storageUnder(dir, peers);
     String peersArgument = ClusterProcess.peersArgument(peers);
     List<Matcher> seeded = CliProcess.concurrently(peers.keySet().stream().map(id -> (Callable<Matcher>) () ->
         seed(storage.get(id), id, peersArgument, "--group", group.toString())).toList());

@@ -33,13 +33,31 @@ class UsageErrorIT {
 
   static Stream<Arguments> usageErrors() {
     return Stream.of(
-        usage("save", "Missing required parameter: 'FILE'", "save --peers " + PEERS),
+        usage("save", "give either FILE or --to LOCATION", "save --peers " + PEERS),
+        usage("save", "give either FILE or --to LOCATION", "save --peers " + PEERS + " --to {dir} {dir}/out.snap"),
+        usage("save", "'gs://bucket': unknown store scheme 'gs' (a directory path, file:///dir or s3://bucket/prefix)",
+            "save --peers " + PEERS + " --to gs://bucket"),
+        usage("save", "'s3://bucket?bogus=1': unknown option 'bogus' (known: concurrency, endpoint, part-size, "
+            + "path-style, profile, region, stale-uploads)", "save --peers " + PEERS + " --to s3://bucket?bogus=1"),
+        usage("verify", "Invalid value for positional parameter at index 0 (FILE): 's3://bucket/x.snap' names no "
+            + "archive: give s3://bucket[/prefix]/<group>/<name>.snap", "verify s3://bucket/x.snap"),
+        usage("list", "'s3://bucket/p?part-size=1MiB': part-size 1048576 is below S3's minimum of 5 MiB",
+            "list s3://bucket/p?part-size=1MiB"),
         usage("save", "Missing required option: '--peers", "save {dir}/out.snap"),
         usage("save", "'n1=nohost' is not ID=HOST:PORT", "save --peers n1=nohost {dir}/out.snap"),
         usage("save", "Unknown option: '--bogus'", "save --peers " + PEERS + " --bogus {dir}/out.snap"),
         usage("save", "--level must be 0 to 9, got 12", "save --peers " + PEERS + " --level 12 {dir}/out.snap"),
         usage("save", "'0s' must be positive", "save --peers " + PEERS + " --timeout 0s {dir}/out.snap"),
-        usage("restore", "Missing required parameter: 'FILE'", "restore --peers " + PEERS),
+        usage("restore", "give FILE, --latest LOCATION or --abort", "restore --peers " + PEERS),
+        usage("restore", "give only one of FILE, --latest LOCATION and --abort",
+            "restore --peers " + PEERS + " --latest {dir} {dir}/in.snap"),
+        usage("seed", "give either FILE or --latest LOCATION", "seed --storage-dir {dir}/storage --peer n1 --peers "
+            + PEERS),
+        usage("agent", "Missing required option: '--to=LOCATION'", "agent --peers " + PEERS + " --once"),
+        usage("agent", "--retain: retention rule 'last' is given twice", "agent --peers " + PEERS
+            + " --to {dir} --retain last=1,last=2 --once"),
+        usage("prune", "Missing required option: '--retain=RULES'", "prune {dir} --group "
+            + "02511d59-1a25-4ae6-a2d0-6c48e3a4d2b1"),
         usage("restore", "'n1=127.0.0.1' is not ID=HOST:PORT", "restore --peers n1=127.0.0.1 {dir}/in.snap"),
         usage("seed", "--peer n4 is not one of --peers " + PEERS,
             "seed --storage-dir {dir}/storage --peer n4 --peers " + PEERS + " {dir}/in.snap"),
@@ -49,9 +67,10 @@ class UsageErrorIT {
         usage("kv put", "Missing required parameters: 'KEY', 'VALUE'", "kv put --peers " + PEERS),
         usage("cluster start", "Missing required option: '--dir", "cluster start --nodes 3"),
         usage("", "unknown command 'snapshots'; the commands are: save, inspect, verify, extract, restore, seed, status, "
-            + "cluster, kv, blob, drill, bench", "snapshots"),
+            + "list, prune, agent, cluster, kv, blob, drill, bench", "snapshots"),
         usage("", "unknown command 'snapshot' (Consul's 'snapshot save' is 'ratis-snapshot save' here); the "
-            + "commands are: save, inspect, verify, extract, restore, seed, status, cluster, kv, blob, drill, bench",
+            + "commands are: save, inspect, verify, extract, restore, seed, status, list, prune, agent, cluster, kv, blob, drill, "
+            + "bench",
             "snapshot save --peers " + PEERS + " {dir}/out.snap"),
         usage("kv", "unknown command 'bogus'; the commands are: put, get, delete, count, digest, load", "kv bogus"),
         usage("verify", "Unmatched argument at index 2: 'extra'", "verify {dir}/in.snap extra"));

@@ -2,6 +2,8 @@ package io.github.ratissnapshot.archive.cli;
 
 import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
+import io.github.ratissnapshot.archive.store.ArchiveStore;
+import io.github.ratissnapshot.archive.store.ArchiveStores;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -11,10 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
- * Archives named on the command line: a file, or standard input for {@code -}. Reading verifies, with a
- * progress line.
+ * Archives named on the command line: a file, standard input for {@code -}, or an archive in a store
+ * ({@link ArchiveSource}). Reading verifies, with a progress line.
  */
 final class ArchiveFiles {
   /** How many of the archive's first (compressed) bytes are kept to tell which tool wrote it. */
@@ -43,7 +46,7 @@ final class ArchiveFiles {
    * @throws java.nio.file.FileSystemException if {@code file} is missing or a directory
    * @throws io.github.ratissnapshot.archive.format.ArchiveException if the archive is invalid
    */
-  static Verified verify(Path file, PrintWriter err) throws IOException {
+  static Verified verify(ArchiveSource file, PrintWriter err) throws IOException {
     try (Progress progress = Progress.start("verifying", sizeOf(file), err);
         Head in = new Head(progress.count(open(file)))) {
       ArchiveSummary s = ArchiveReader.defaults().verify(in);
@@ -52,38 +55,60 @@ final class ArchiveFiles {
   }
 
   /**
-   * Opens {@code file} (standard input for {@code -}, which closing the stream leaves open), buffered.
+   * Opens an archive (standard input for {@code -}, which closing the stream leaves open; an archive in a
+   * store, whose store closing the stream closes), buffered.
    *
-   * @throws java.nio.file.FileSystemException if {@code file} is missing or a directory
+   * @throws java.nio.file.FileSystemException if the file is missing or a directory, or the store has no
+   *     such archive
    */
-  static InputStream open(Path file) throws IOException {
-    if (isStandardStream(file)) {
+  static InputStream open(ArchiveSource source) throws IOException {
+    if (source.isStandardStream()) {
       return new BufferedInputStream(standardInput(), 1 << 16);
     }
-    PathChecks.readableFile(file);
-    return new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+    Optional<ArchiveSource.InStore> remote = source.inStore();
+    if (remote.isPresent()) {
+      ArchiveStore store = ArchiveStores.open(remote.get().location());
+      try {
+        InputStream in = store.open(remote.get().name());
+        return new BufferedInputStream(new FilterInputStream(in) {
+          @Override
+          public void close() throws IOException {
+            try {
+              super.close();
+            } finally {
+              store.close();
+            }
+          }
+        }, 1 << 16);
+      } catch (IOException | RuntimeException e) {
+        store.close();
+        throw e;
+      }
+    }
+    PathChecks.readableFile(source.path());
+    return new BufferedInputStream(Files.newInputStream(source.path()), 1 << 16);
   }
 
-  /** Returns the size of {@code file}, or -1 for standard input or a file that cannot be read. */
-  static long sizeOf(Path file) {
+  /** Returns the size of an archive file, or -1 for standard input, a store, or a file that cannot be read. */
+  static long sizeOf(ArchiveSource source) {
     try {
-      return isStandardStream(file) ? -1 : Files.size(file);
+      return source.isStandardStream() || source.inStore().isPresent() ? -1 : Files.size(source.path());
     } catch (IOException e) {
       return -1; // open() reports why
     }
   }
 
   /**
-   * Returns {@code file}, or for {@code -} a temporary copy of standard input (for commands that read the
-   * archive more than once); {@code cleanup} deletes the copy.
+   * Returns the archive as a file: the file itself, or a temporary copy of standard input or of the archive
+   * in a store (for commands that read it more than once); {@code cleanup} deletes the copy.
    */
-  static Path fileOf(Path file, TemporaryFiles cleanup) throws IOException {
-    if (!isStandardStream(file)) {
-      PathChecks.readableFile(file);
-      return file;
+  static Path fileOf(ArchiveSource source, TemporaryFiles cleanup) throws IOException {
+    if (!source.isStandardStream() && source.inStore().isEmpty()) {
+      PathChecks.readableFile(source.path());
+      return source.path();
     }
-    Path copy = cleanup.add(Files.createTempFile("ratis-snapshot-stdin-", ".snap"));
-    try (InputStream in = standardInput()) {
+    Path copy = cleanup.add(Files.createTempFile("ratis-snapshot-copy-", ".snap"));
+    try (InputStream in = open(source)) {
       Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
     }
     return copy;

@@ -34,8 +34,10 @@ final class ExtractCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Replace OUT if it exists.")
   boolean force;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive; - for standard input.")
-  Path file;
+  @Parameters(index = "0", paramLabel = "FILE", converter = ArchiveSource.Converter.class,
+      description = "The archive; - for standard input; "
+          + ArchiveSource.IN_STORE + ".")
+  ArchiveSource file;
 
   @Parameters(index = "1", paramLabel = "OUT", description = "Where the state (or meta.json) goes.")
   Path target;

@@ -1,7 +1,5 @@
 package io.github.ratissnapshot.archive.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.ratissnapshot.archive.format.ArchiveEntry;
 import io.github.ratissnapshot.archive.format.ArchiveOrigin;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
@@ -9,7 +7,6 @@ import io.github.ratissnapshot.archive.format.Server;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.format.Suffrage;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -19,7 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -28,24 +25,23 @@ import picocli.CommandLine.Spec;
     description = {"Show an archive's metadata, servers and entry hashes. The archive is verified on the "
         + "way (exit 3 if it is invalid); nothing is written."})
 final class InspectCommand implements Callable<Integer> {
-  /** Output formats. */
-  enum Format { text, json }
-
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-  Format format;
+  @Mixin
+  FormatOption output = new FormatOption();
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive to inspect; - for standard input.")
-  Path file;
+  @Parameters(index = "0", paramLabel = "FILE", converter = ArchiveSource.Converter.class,
+      description = "The archive to inspect; - for standard input; "
+          + ArchiveSource.IN_STORE + ".")
+  ArchiveSource file;
 
   @Override
   public Integer call() throws Exception {
     ArchiveFiles.Verified v = ArchiveFiles.verify(file, spec.commandLine().getErr());
     PrintWriter out = spec.commandLine().getOut();
-    if (format == Format.json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json(v)));
+    if (output.json()) {
+      FormatOption.printJson(out, json(v));
     } else {
       text(v, out);
     }

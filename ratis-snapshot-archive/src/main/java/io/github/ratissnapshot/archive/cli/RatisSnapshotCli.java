@@ -2,14 +2,14 @@ package io.github.ratissnapshot.archive.cli;
 
 import io.github.ratissnapshot.archive.format.ArchiveException;
 import io.github.ratissnapshot.archive.ratis.client.Causes;
+import io.github.ratissnapshot.archive.ratis.RatisVersion;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.concurrent.TimeoutException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
         + "(the format of Consul's snapshot command).",
     subcommands = {
         SaveCommand.class, InspectCommand.class, VerifyCommand.class, ExtractCommand.class, RestoreCommand.class,
-        SeedCommand.class, StatusCommand.class})
+        SeedCommand.class, StatusCommand.class, ListCommand.class, PruneCommand.class, AgentCommand.class})
 public final class RatisSnapshotCli {
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
       description = "Print stack traces of failures.")
@@ -73,7 +73,39 @@ public final class RatisSnapshotCli {
    * @return the exit code
    */
   public static int run(CommandLine cl, String... args) {
-    return cl.execute(args);
+    String[] expanded;
+    try {
+      expanded = withConfigFiles(args);
+    } catch (IllegalArgumentException e) {
+      cl.getErr().println(cl.getCommandName() + ": " + e.getMessage());
+      cl.getErr().flush();
+      return ExitCode.USAGE;
+    }
+    return cl.execute(expanded);
+  }
+
+  /**
+   * Turns {@code --config FILE} (and {@code --config=FILE}) into picocli's {@code @FILE}: the file's options
+   * are read as if given on the command line (whitespace-separated, {@code "} quotes, {@code #} comments).
+   *
+   * @param args the command line
+   * @return the command line picocli parses
+   * @throws IllegalArgumentException if a configuration file is not a readable file
+   */
+  public static String[] withConfigFiles(String... args) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String file = args[i].equals("--config") && i + 1 < args.length ? args[++i]
+          : args[i].startsWith("--config=") ? args[i].substring("--config=".length()) : null;
+      if (file == null) {
+        out.add(args[i]);
+      } else if (!Files.isRegularFile(Path.of(file)) || !Files.isReadable(Path.of(file))) {
+        throw new IllegalArgumentException("--config " + file + ": no such readable file");
+      } else {
+        out.add("@" + file);
+      }
+    }
+    return out.toArray(String[]::new);
   }
 
   /** Returns the exit code for a failure. */
@@ -92,33 +124,10 @@ public final class RatisSnapshotCli {
    * @param canForce whether the command has a {@code --force} option to suggest for an existing file
    */
   static String describe(Throwable t, boolean canForce) {
-    Throwable r = root(t);
-    if (r instanceof NoSuchFileException e) {
-      return "no such file: " + e.getFile();
+    if (canForce && root(t) instanceof FileAlreadyExistsException e) {
+      return e.getFile() + " already exists (use --force to replace it)";
     }
-    if (r instanceof FileAlreadyExistsException e) {
-      if (canForce) {
-        return e.getFile() + " already exists (use --force to replace it)";
-      }
-      return e.getFile() + (e.getReason() == null ? " already exists" : ": " + e.getReason());
-    }
-    if (r instanceof AccessDeniedException e) {
-      return "permission denied: " + e.getFile();
-    }
-    if (r instanceof NotDirectoryException e) {
-      return e.getFile() + ": Not a directory";
-    }
-    if (r instanceof FileSystemException e && e.getReason() != null) {
-      return e.getFile() + ": " + e.getReason();
-    }
-    if (r instanceof TimeoutException) {
-      return "timed out: " + (r.getMessage() == null ? "no reply in time" : r.getMessage());
-    }
-    String m = r.getMessage();
-    if (m == null || m.isBlank()) {
-      m = r.getClass().getSimpleName();
-    }
-    return oneLine(m);
+    return Causes.describe(t);
   }
 
   /**
@@ -192,12 +201,13 @@ public final class RatisSnapshotCli {
     return false;
   }
 
-  /** Reports the version from the jar's manifest. */
+  /** Reports this tool's version from the jar's manifest and the version of the Ratis it runs with. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       String v = RatisSnapshotCli.class.getPackage().getImplementationVersion();
-      return new String[] {"ratis-snapshot " + (v == null ? "(development build)" : v)};
+      return new String[] {"ratis-snapshot " + (v == null ? "(development build)" : v),
+          "Apache Ratis " + RatisVersion.running()};
     }
   }
 }

@@ -32,8 +32,13 @@ final class RestoreCommand implements Callable<Integer> {
   @Mixin
   GroupOptions group = new GroupOptions();
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The archive to restore; - for standard input (copied to a temporary file first).")
-  Path file;
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", converter = ArchiveSource.Converter.class,
+      description = "The archive to restore; - for standard input; "
+          + ArchiveSource.IN_STORE + " (either copied to a temporary file first).")
+  ArchiveSource file;
+
+  @Mixin
+  LatestOptions latest = new LatestOptions();
 
   @Option(names = "--abort",
       description = "Instead of restoring, abort whatever restore is open in the group (one whose client died "
@@ -43,9 +48,10 @@ final class RestoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    if (abort == (file != null)) {
-      throw new ParameterException(spec.commandLine(),
-          abort ? "--abort takes no FILE" : "Missing required parameter: 'FILE'");
+    int sources = (abort ? 1 : 0) + (file != null ? 1 : 0) + (latest.given() ? 1 : 0);
+    if (sources != 1) {
+      throw new ParameterException(spec.commandLine(), sources == 0 ? "give FILE, --latest LOCATION or --abort"
+          : "give only one of FILE, --latest LOCATION and --abort");
     }
     if (abort) {
       GroupConnection connection = group.connect();
@@ -58,15 +64,27 @@ final class RestoreCommand implements Callable<Integer> {
     }
     GroupConnection connection;
     RestoreClient.Result r;
+    String source = String.valueOf(file);
     try (TemporaryFiles temporary = new TemporaryFiles()) {
-      Path archive = ArchiveFiles.fileOf(file, temporary);
-      connection = group.connect();
+      Path archive;
+      LatestOptions.Verified chosen = null;
+      if (latest.given()) {
+        connection = group.connect();
+        chosen = latest.newestValid(spec, connection.group().getGroupId().getUuid(), temporary,
+            spec.commandLine().getErr());
+        archive = chosen.file();
+        source = archive.toString();
+      } else {
+        archive = ArchiveFiles.fileOf(file, temporary);
+        connection = group.connect();
+      }
       try (RestoreClient client = RestoreClient.newBuilder(connection).build();
           Progress progress = Progress.start("restoring", Files.size(archive), spec.commandLine().getErr())) {
         Thread abortOnExit = new Thread(client::abortInFlight, "restore-abort");
         Runtime.getRuntime().addShutdownHook(abortOnExit);
         try {
-          r = client.restore(archive, progress);
+          r = chosen != null ? client.restoreVerified(archive, chosen.summary(), progress)
+              : client.restore(archive, progress);
         } catch (RestoreOutcomeUnknownException e) {
           throw new IOException(e.getMessage() + "; check which servers committed it with: ratis-snapshot status "
               + "--peers " + group.peersArgument() + " --group " + connection.group().getGroupId().getUuid(), e);
@@ -81,7 +99,7 @@ final class RestoreCommand implements Callable<Integer> {
     }
     // The archive's own index (in its ID) is its source group's; the group's log goes on from its own index.
     out.printf("Restored %s into group %s: archive %s, committed at this group's log index %d (term %d)%n",
-        ArchiveFiles.isStandardStream(file) ? "standard input" : file, connection.group().getGroupId().getUuid(),
+        source, connection.group().getGroupId().getUuid(),
         r.archiveId(), r.commitIndex(), r.commitTerm());
     out.printf("Members %s; verified before the commit: %s%n", r.membership().describe(),
         String.join(", ", new TreeSet<>(r.ready())));

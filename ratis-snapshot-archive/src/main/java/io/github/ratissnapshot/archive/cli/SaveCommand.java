@@ -5,8 +5,13 @@ import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
 import io.github.ratissnapshot.archive.format.Digests;
+import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.store.ArchiveName;
+import io.github.ratissnapshot.archive.store.ArchiveStore;
+import io.github.ratissnapshot.archive.store.StoredArchive;
+import io.github.ratissnapshot.archive.store.UploadCheck;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -21,6 +26,8 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -58,9 +65,19 @@ final class SaveCommand implements Callable<Integer> {
       description = "gzip level (default: ${DEFAULT-VALUE}, as Consul).")
   int level;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = {"Where the archive goes; - for standard output "
-      + "(then there is no FILE.part and no re-read: the exit code is the only sign that the archive is complete, "
-      + "and the summary goes to standard error)."})
+  @Option(names = "--verify-upload", description = "With --to: read the archive back from the store and verify "
+      + "it whole after publishing (the listing's size and digests are always checked).")
+  boolean verifyUpload;
+
+  @Option(names = "--to", paramLabel = "LOCATION", description = {"Publish the archive into a store (a "
+      + "directory, file:///dir or s3://bucket/prefix?endpoint=URL) as "
+      + "<group>/<yyyyMMdd'T'HHmmss'Z'>-t<term>-i<index>.snap, instead of to FILE. It is saved and verified "
+      + "first (beside its final name in a directory store, in the temporary directory for S3)."})
+  String to;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = {"Where the archive goes; - for "
+      + "standard output (then there is no FILE.part and no re-read: the exit code is the only sign that the "
+      + "archive is complete, and the summary goes to standard error)."})
   Path file;
 
   @Override
@@ -68,9 +85,18 @@ final class SaveCommand implements Callable<Integer> {
     if (level < 0 || level > 9) {
       throw new ParameterException(spec.commandLine(), "--level must be 0 to 9, got " + level);
     }
+    if ((file == null) == (to == null)) {
+      throw new ParameterException(spec.commandLine(), "give either FILE or --to LOCATION");
+    }
+    if (verifyUpload && to == null) {
+      throw new ParameterException(spec.commandLine(), "--verify-upload reads back what --to published; give --to");
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ArchiveWriter writer = ArchiveWriter.newBuilder().level(level).build();
+    if (to != null) {
+      return saveToStore(writer, out, err);
+    }
     if (ArchiveFiles.isStandardStream(file)) {
       return saveToStandardOutput(group.connect(), writer, err);
     }
@@ -78,29 +104,62 @@ final class SaveCommand implements Callable<Integer> {
     GroupConnection connection = group.connect();
     try (CleanupOnExit cleanup = new CleanupOnExit();
         AtomicFile target = cleanup.watch(AtomicFile.create(file, force))) {
-      ArchiveSummary saved;
-      try (Progress progress = Progress.start("saving", -1, err);
-          SaveClient client = client(connection, writer, progress);
-          OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
-        saved = client.writeTo(buffered);
-        buffered.flush();
-      }
-      MessageDigest sha = Digests.sha256();
-      try (Progress progress = Progress.start("verifying", Files.size(target.partPath()), err);
-          InputStream in = progress.count(new DigestInputStream(
-              new BufferedInputStream(Files.newInputStream(target.partPath()), 1 << 16), sha))) {
-        ArchiveSummary verified = ArchiveReader.defaults().verify(in);
-        if (!verified.entries().equals(saved.entries())) {
-          throw new IOException("the archive written to " + target.partPath()
-              + " does not read back as written");
-        }
-      }
-      long archiveBytes = Files.size(target.partPath());
+      Saved saved = saveAndVerify(connection, writer, target, err);
       target.commit();
-      out.println(summary(file.toString(), saved, archiveBytes, sha));
+      out.println(summary(file.toString(), saved.summary(), saved.archiveBytes(), saved.archiveSha256()));
       out.flush();
       return ExitCode.OK;
     }
+  }
+
+  /** Saves beside the store's final name, verifies, and publishes under the name the archive's metadata gives. */
+  private int saveToStore(ArchiveWriter writer, PrintWriter out, PrintWriter err) throws IOException {
+    try (ArchiveStore store = StoreOptions.openForPublishing(spec, to)) {
+      GroupConnection connection = group.connect();
+      UUID groupId = connection.group().getGroupId().getUuid();
+      Path scratch = StoreOptions.scratchFile(store, groupId);
+      try (CleanupOnExit cleanup = new CleanupOnExit();
+          AtomicFile target = cleanup.watch(AtomicFile.create(scratch, false))) {
+        Saved saved = saveAndVerify(connection, writer, target, err);
+        SnapshotMeta meta = saved.summary().meta();
+        ArchiveName name = new ArchiveName(groupId, meta.created().orElseGet(Instant::now), meta.term(),
+            meta.index());
+        StoredArchive stored = store.publish(target.partPath(), name, saved.summary().state().sha256Hex());
+        UploadCheck.listed(store, stored);
+        if (verifyUpload) {
+          UploadCheck.readBack(store, stored);
+        }
+        out.println(summary(store.addressOf(name), saved.summary(), saved.archiveBytes(),
+            saved.archiveSha256()));
+        out.flush();
+        return ExitCode.OK;
+      }
+    }
+  }
+
+  /** An archive saved and verified, not yet published. */
+  private record Saved(ArchiveSummary summary, long archiveBytes, MessageDigest archiveSha256) {}
+
+  private Saved saveAndVerify(GroupConnection connection, ArchiveWriter writer, AtomicFile target, PrintWriter err)
+    throws IOException {
+    ArchiveSummary saved;
+    try (Progress progress = Progress.start("saving", -1, err);
+        SaveClient client = client(connection, writer, progress);
+        OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
+      saved = client.writeTo(buffered);
+      buffered.flush();
+    }
+    MessageDigest sha = Digests.sha256();
+    try (Progress progress = Progress.start("verifying", Files.size(target.partPath()), err);
+        InputStream in = progress.count(new DigestInputStream(
+            new BufferedInputStream(Files.newInputStream(target.partPath()), 1 << 16), sha))) {
+      ArchiveSummary verified = ArchiveReader.defaults().verify(in);
+      if (!verified.entries().equals(saved.entries())) {
+        throw new IOException("the archive written to " + target.partPath()
+            + " does not read back as written");
+      }
+    }
+    return new Saved(saved, Files.size(target.partPath()), sha);
   }
 
   /** Streams the archive to standard output; the summary line goes to {@code err}. */

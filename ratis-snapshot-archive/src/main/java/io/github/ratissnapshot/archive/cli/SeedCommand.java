@@ -20,6 +20,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -52,8 +53,13 @@ final class SeedCommand implements Callable<Integer> {
   @Option(names = "--group", paramLabel = "UUID", description = "The new group's id.")
   UUID group;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive; - for standard input (copied to a temporary file first).")
-  Path file;
+  @Mixin
+  LatestOptions latest = new LatestOptions();
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", converter = ArchiveSource.Converter.class,
+      description = "The archive; - for standard input; "
+          + ArchiveSource.IN_STORE + " (either copied to a temporary file first).")
+  ArchiveSource file;
 
   @Override
   public Integer call() throws Exception {
@@ -61,10 +67,15 @@ final class SeedCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--peer " + peer + " is not one of --peers " + describe(peers));
     }
+    if ((file == null) == !latest.given()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give either FILE or --latest LOCATION");
+    }
     UUID groupId;
     OfflineSeeder.Result r;
     try (TemporaryFiles temporary = new TemporaryFiles()) {
-      Path archive = ArchiveFiles.fileOf(file, temporary);
+      Path archive = latest.given()
+          ? latest.newestValid(spec, null, temporary, spec.commandLine().getErr()).file()
+          : ArchiveFiles.fileOf(file, temporary);
       groupId = group != null ? group : derivedGroup(archive);
       r = OfflineSeeder.seed(archive, storageDir, RaftGroupId.valueOf(groupId));
     }

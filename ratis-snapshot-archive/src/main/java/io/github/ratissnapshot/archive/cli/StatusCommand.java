@@ -1,10 +1,9 @@
 package io.github.ratissnapshot.archive.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.ratissnapshot.archive.ratis.client.StatusClient;
 import io.github.ratissnapshot.archive.ratis.client.StatusClient.GroupReport;
 import io.github.ratissnapshot.archive.ratis.client.StatusClient.ServerReport;
+import io.github.ratissnapshot.archive.ratis.protocol.LeaseReply;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreOutcome;
 import io.github.ratissnapshot.archive.ratis.protocol.ServerInfo;
 import java.io.PrintWriter;
@@ -13,11 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -30,24 +30,21 @@ import picocli.CommandLine.Spec;
         "Asks the servers --peers names and every member of the group's configuration. After a restore whose "
             + "outcome is unknown, a server whose last restore is that one, committed, has the archive's state."})
 final class StatusCommand implements Callable<Integer> {
-  /** Output formats. */
-  enum Format { text, json }
-
   @Spec
   CommandSpec spec;
 
   @Mixin
   GroupOptions group = new GroupOptions();
 
-  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-  Format format;
+  @Mixin
+  FormatOption output = new FormatOption();
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     GroupReport report = new StatusClient(group.connect()).report();
-    if (format == Format.json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json(report)));
+    if (output.json()) {
+      FormatOption.printJson(out, json(report));
     } else {
       text(out, report);
     }
@@ -57,6 +54,8 @@ final class StatusCommand implements Callable<Integer> {
 
   private static void text(PrintWriter out, GroupReport report) {
     out.println("Members: " + (report.membership() == null ? "unknown" : report.membership().describe()));
+    out.println("Archiving lease: " + leaseOf(report).map(l -> "held by " + l.holder() + " until " + l.expiresAt())
+        .orElse("not held"));
     String row = "%-8s %-10s %-22s %9s %-16s %s%n";
     out.printf(row, "SERVER", "ROLE", "ADDRESS", "APPLIED", "SNAPSHOT", "RESTORE");
     for (ServerReport s : report.servers()) {
@@ -68,6 +67,14 @@ final class StatusCommand implements Callable<Integer> {
       String snapshot = i.snapshotIndex() < 0 ? "none" : i.snapshotIndex() + " (term " + i.snapshotTerm() + ")";
       out.printf(row, s.id(), role(s), s.address(), s.appliedIndex(), snapshot, restore(i));
     }
+  }
+
+  /** The lease as the leader applied it (any server's if no leader answered). */
+  private static Optional<LeaseReply> leaseOf(GroupReport report) {
+    ServerReport from = report.servers().stream().filter(s -> s.info() != null)
+        .filter(s -> s.role() == RaftPeerRole.LEADER).findFirst()
+        .orElse(report.servers().stream().filter(s -> s.info() != null).findFirst().orElse(null));
+    return from == null ? Optional.empty() : Optional.ofNullable(from.info().lease());
   }
 
   private static String role(ServerReport s) {
@@ -92,6 +99,12 @@ final class StatusCommand implements Callable<Integer> {
   private static Map<String, Object> json(GroupReport report) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("Members", report.membership() == null ? null : report.membership().describe());
+    m.put("ArchivingLease", leaseOf(report).map(l -> {
+      Map<String, Object> lease = new LinkedHashMap<>();
+      lease.put("Holder", l.holder());
+      lease.put("ExpiresAt", l.expiresAt().toString());
+      return lease;
+    }).orElse(null));
     List<Map<String, Object>> servers = new ArrayList<>();
     for (ServerReport s : report.servers()) {
       Map<String, Object> j = new LinkedHashMap<>();
@@ -107,6 +120,7 @@ final class StatusCommand implements Callable<Integer> {
         j.put("SnapshotIndex", i.snapshotIndex());
         j.put("SnapshotTerm", i.snapshotTerm());
         j.put("SnapshotFailure", i.snapshotFailure());
+        j.put("StateIndex", i.stateIndex());
         if (i.openRestoreId() != null) {
           Map<String, Object> open = new LinkedHashMap<>();
           open.put("ID", i.openRestoreId().toString());

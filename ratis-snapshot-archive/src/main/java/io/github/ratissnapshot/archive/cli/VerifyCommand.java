@@ -1,7 +1,6 @@
 package io.github.ratissnapshot.archive.cli;
 
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,13 +16,14 @@ final class VerifyCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive to verify; - for standard input.")
-  Path file;
+  @Parameters(index = "0", paramLabel = "FILE", converter = ArchiveSource.Converter.class,
+      description = "The archive to verify; - for standard input; " + ArchiveSource.IN_STORE + ".")
+  ArchiveSource file;
 
   @Override
   public Integer call() throws Exception {
     ArchiveSummary s = ArchiveFiles.verify(file, spec.commandLine().getErr()).summary();
-    String name = ArchiveFiles.isStandardStream(file) ? "standard input" : file.toString();
+    String name = file.describe();
     spec.commandLine().getOut().printf("%s: valid snapshot archive (ID %s, Index %d, Term %d, Size %d, "
             + "state sha256 %s)%s%n", name, s.meta().id(), s.meta().index(), s.meta().term(), s.meta().size(),
         s.state().sha256Hex(), s.hasSealedSums() ? "; SHA256SUMS.sealed present, not checked" : "");

@@ -191,6 +191,20 @@ public final class AtomicFile implements Closeable {
     }
   }
 
+  /**
+   * Removes the temporary files that writers of {@code target} which died left behind: its {@code .part}
+   * and any unclaimed temporary file, each only if no live writer holds it. The target is never touched.
+   *
+   * @param target the final name whose leftovers to remove
+   * @return true if no temporary file of {@code target} remains; false if a live writer holds one
+   * @throws IOException if the directory cannot be read or a leftover cannot be deleted
+   */
+  public static boolean removeLeftovers(Path target) throws IOException {
+    Path part = partOf(target.toAbsolutePath());
+    removeStaleClaims(part);
+    return removeIfStale(part);
+  }
+
   /** Returns the temporary name for {@code target}: {@code <target>.part}. */
   public static Path partOf(Path target) {
     return target.resolveSibling(target.getFileName() + PART_SUFFIX);

@@ -1,11 +1,13 @@
 package io.github.ratissnapshot.archive.format;
 
 import java.io.Closeable;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -48,9 +50,13 @@ public final class Snapshot implements Closeable {
     Path file = Files.createTempFile(directory, "snapshot-", SUFFIX);
     boolean ok = false;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      OutputStream out = Channels.newOutputStream(channel);
+      OutputStream out = new NamingFailures(Channels.newOutputStream(channel), file);
       ArchiveSummary summary = writer.write(out, meta, state);
-      channel.force(true);
+      try {
+        channel.force(true);
+      } catch (IOException e) {
+        throw NamingFailures.named(file, e);
+      }
       ok = true;
       return new Snapshot(summary, file, channel.size());
     } finally {
@@ -108,6 +114,55 @@ public final class Snapshot implements Closeable {
     if (!closed) {
       closed = true;
       Files.deleteIfExists(file);
+    }
+  }
+
+  /**
+   * Names the file in a write failure (a full disk says only "No space left on device"), so that an operator
+   * knows which disk; failures reading the state pass through as they are.
+   */
+  private static final class NamingFailures extends FilterOutputStream {
+    private final Path file;
+
+    NamingFailures(OutputStream out, Path file) {
+      super(out);
+      this.file = file;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      try {
+        out.write(b);
+      } catch (IOException e) {
+        throw named(file, e);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        throw named(file, e);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      try {
+        out.flush();
+      } catch (IOException e) {
+        throw named(file, e);
+      }
+    }
+
+    static IOException named(Path file, IOException e) {
+      if (e instanceof FileSystemException) {
+        return e;
+      }
+      FileSystemException f = new FileSystemException(file.toString(), null, e.getMessage());
+      f.initCause(e);
+      return f;
     }
   }
 }

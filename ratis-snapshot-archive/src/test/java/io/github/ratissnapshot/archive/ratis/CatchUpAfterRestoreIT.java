@@ -20,6 +20,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ class CatchUpAfterRestoreIT {
   @TempDir
   Path tmp;
 
+  @Tag("compat")
   @Test
   void restoredStateSurvivesRestartsAndReachesANewPeerByInstallSnapshot() throws Exception {
     try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, KvTestStateMachine::new,

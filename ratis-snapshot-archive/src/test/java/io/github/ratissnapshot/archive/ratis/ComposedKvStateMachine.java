@@ -43,7 +43,7 @@ class ComposedKvStateMachine implements StateMachine, StateMachine.EventApi, Arc
     }
   }).build();
   private final LifeCycle lifeCycle = new LifeCycle("composed-kv");
-  private final AtomicReference<TermIndex> lastApplied = new AtomicReference<>(TermIndex.INITIAL_VALUE);
+  private final AtomicReference<TermIndex> lastApplied = new AtomicReference<>(TermIndex.valueOf(0, -1));
 
   Map<String, String> entries() {
     return kv.entries();

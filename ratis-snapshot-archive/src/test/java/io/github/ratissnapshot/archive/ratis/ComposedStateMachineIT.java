@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ class ComposedStateMachineIT {
   @TempDir
   Path tmp;
 
+  @Tag("compat")
   @Test
   void aStateMachineWithAnotherSuperclassSavesRestoresAndRecoversThroughArchiveSupport() throws Exception {
     try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, ComposedKvStateMachine::new,

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -32,6 +33,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -40,6 +42,17 @@ import org.apache.ratis.util.TimeDuration;
  * integration tests: start, kill, restart (RECOVER), wipe, and clients.
  */
 final class LoopbackCluster implements AutoCloseable {
+  private static final int LOW_PORT = 20_000;
+  private static final int HIGH_PORT = 32_000;
+  private static final AtomicInteger NEXT_PORT =
+      new AtomicInteger(java.util.concurrent.ThreadLocalRandom.current().nextInt(HIGH_PORT - LOW_PORT));
+
+  static {
+    // A server that cannot start (a port taken after all) fails its test with an ExitException instead of
+    // Ratis exiting the test JVM, which ends every test after it.
+    ExitUtils.disableSystemExit();
+  }
+
   private final Path root;
   private final RaftGroup group;
   private final Supplier<StateMachine> stateMachines;
@@ -192,22 +205,34 @@ final class LoopbackCluster implements AutoCloseable {
     return new ArrayList<>(servers.keySet());
   }
 
+  /** Returns the id of the server that leads and is ready now, or null. */
+  RaftPeerId leaderId() {
+    for (RaftServer s : servers.values()) {
+      try {
+        RaftServer.Division d = s.getDivision(group.getGroupId());
+        if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
+          return s.getId();
+        }
+      } catch (IOException e) {
+        // not ready yet
+      }
+    }
+    return null;
+  }
+
   /** Waits for a leader and returns its division. */
   RaftServer.Division leader() throws InterruptedException {
     RaftServer.Division[] found = new RaftServer.Division[1];
     Eventually.until(Duration.ofSeconds(30), "a leader", () -> {
-      for (RaftServer s : servers.values()) {
+      RaftPeerId id = leaderId();
+      if (id != null) {
         try {
-          RaftServer.Division d = s.getDivision(group.getGroupId());
-          if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
-            found[0] = d;
-            return true;
-          }
+          found[0] = servers.get(id).getDivision(group.getGroupId());
         } catch (IOException e) {
-          // not ready yet
+          return false;
         }
       }
-      return false;
+      return found[0] != null;
     });
     return found[0];
   }
@@ -257,11 +282,23 @@ final class LoopbackCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns a port that is free now, below Linux's range of ephemeral ports (32768-60999). A port that a
+   * socket bound to port 0 returns comes from that range, where the kernel may hand it to an outgoing
+   * connection before the server binds it; Ratis then fails to start its gRPC server and exits the JVM
+   * ("Address already in use"). Ports are taken in turn from a random start, so one JVM does not return the
+   * same port twice in a row of 10,000.
+   */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = LOW_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), HIGH_PORT - LOW_PORT);
+      try (ServerSocket s = new ServerSocket(port)) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // in use: the next one
+      }
     }
+    throw new IOException("no free port between " + LOW_PORT + " and " + HIGH_PORT + " in 1000 attempts");
   }
 
   static void deleteTree(Path dir) throws IOException {

@@ -32,6 +32,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +42,7 @@ class OfflineSeedIT {
   @TempDir
   Path tmp;
 
+  @Tag("compat")
   @Test
   void aNewGroupSeededFromAnArchiveHasEveryKeyTakesWritesAndBootstrapsAWipedFollower() throws Exception {
     Path archive = tmp.resolve("a.snap");

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
@@ -128,6 +131,56 @@ class OnlineRestoreLeaderFailoverIT {
       assertAllOrNothingAfterRestart(c, leaderId, result, failure, oldState, newState);
     } finally {
       killer.shutdownNow();
+    }
+  }
+
+  /**
+   * Leadership moves three times while the chunks stream. A leader that is handing over answers the writes
+   * that reach it meanwhile with a failure and appends the ones after them, so the log gets chunks ahead of
+   * their turn; the replicas ignore those, and the client sends again from the first one missing. The restore
+   * must complete, with the new state on every replica.
+   */
+  @Test
+  void leadershipTransfersMidRestoreDoNotFailItAndEveryReplicaEndsWithTheNewState() throws Exception {
+    Map<String, String> oldState = RestoreFixture.oldState();
+    Map<String, String> newState = RestoreFixture.newState();
+    Path archive = RestoreFixture.archive(newState, tmp.resolve("archives"));
+    long total = Files.size(archive);
+    ExecutorService mover = Executors.newSingleThreadExecutor();
+    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState)) {
+      List<Future<RaftPeerId>> transfers = new ArrayList<>();
+      long[] at = {total / 5, total * 9 / 20, total * 7 / 10};
+      TransferProgress progress = (bytes, size) -> {
+        synchronized (transfers) {
+          if (transfers.size() < at.length && bytes >= at[transfers.size()]) {
+            transfers.add(mover.submit(() -> {
+              RaftPeerId from = c.leader().getId();
+              RaftPeerId to = c.runningIds().stream().filter(id -> !id.equals(from)).findFirst().orElseThrow();
+              try (RaftClient admin = c.client()) {
+                admin.admin().transferLeadership(to, 20_000);
+              }
+              return to;
+            }));
+          }
+        }
+      };
+
+      RestoreClient.Result result;
+      try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
+        result = restore.restore(archive, progress);
+      }
+      assertThat(transfers).as("leadership transfers started during the restore").hasSize(at.length);
+      for (Future<RaftPeerId> t : transfers) {
+        LOG.info("leadership moved to {} during the restore", t.get(60, TimeUnit.SECONDS));
+      }
+      assertThat(result.commitIndex()).isPositive();
+      RestoreFixture.awaitAllApplied(c);
+      assertThat(RestoreFixture.awaitOneStateEverywhere(c)).isEqualTo(newState);
+      RestoreFixture.assertNoRestoreOpen(c);
+      RestoreFixture.awaitNoStagingFiles(c);
+      RestoreFixture.assertAcceptsWrites(c, newState);
+    } finally {
+      mover.shutdownNow();
     }
   }
 

@@ -14,6 +14,7 @@ import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
 import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
 import io.github.ratissnapshot.archive.ratis.protocol.Replies;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStage;
+import io.github.ratissnapshot.archive.ratis.protocol.ReplicaStatus;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStatus;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -145,23 +146,26 @@ class OnlineRestoreRejectionIT {
   }
 
   @Test
-  void serversRejectChunksOutOfOrderOrBeyondTheDeclaredSizeAndACommitThatDoesNotMatch() throws Exception {
+  void serversIgnoreChunksAheadOfTheirTurnAndRejectChunksBeyondTheDeclaredSizeAndACommitThatDoesNotMatch() throws Exception {
     byte[] valid = Files.readAllBytes(RestoreFixture.archive(RestoreFixture.keys("k", 50, 100, 5), tmp));
     int half = valid.length / 2;
     Map<String, String> oldState = RestoreFixture.oldState();
     try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState);
         RaftClient client = RestoreFixture.clientOfLeader(c)) {
       String members = RestoreFixture.membership(c).canonical();
-      // Chunk 2 where chunk 1 was expected.
+      // Chunk 2 where chunk 1 was expected (chunk 1 never reached the log): every replica ignores it and says
+      // how much it staged, and a COMMIT before the missing bytes arrive is refused.
       UUID id = UUID.randomUUID();
       ok(client, ArchiveProtocol.begin(id, valid.length, new byte[0]));
       ok(client, ArchiveProtocol.chunk(id, 0, valid, half));
-      String outOfOrder = "restore " + id + ": chunk 2 arrived where chunk 1 was expected";
-      assertThat(status(client, ArchiveProtocol.chunk(id, 2, Arrays.copyOfRange(valid, half, valid.length),
-          valid.length - half))).isEqualTo(new RestoreStatus(RestoreStage.INVALID, half,
-          valid.length, RemoteProblem.TRANSFER.name(), outOfOrder));
-      assertStatusEverywhere(c, id, RestoreStage.INVALID, outOfOrder);
-      assertFails(client, ArchiveProtocol.commit(id, 2, sha256(valid), members), RemoteProblem.TRANSFER, outOfOrder);
+      byte[] rest = Arrays.copyOfRange(valid, half, valid.length);
+      RestoreStatus ahead = status(client, ArchiveProtocol.chunk(id, 2, rest, rest.length));
+      assertThat(ahead.stage()).isEqualTo(RestoreStage.STAGING);
+      assertThat(ahead.stagedBytes()).as("bytes staged after the chunk ahead of its turn").isEqualTo(half);
+      assertStatusEverywhere(c, id, RestoreStage.STAGING, null);
+      String early = String.format("restore %s: COMMIT after %,d of the %,d bytes BEGIN declared", id, half,
+          valid.length);
+      assertFails(client, ArchiveProtocol.commit(id, 2, sha256(valid), members), RemoteProblem.TRANSFER, early);
       assertUntouched(c, oldState);
 
       // More bytes than BEGIN declared.
@@ -265,8 +269,8 @@ class OnlineRestoreRejectionIT {
     RestoreFixture.awaitAllApplied(c);
     try (RaftClient client = c.client()) {
       for (RaftPeerId peer : c.runningIds()) {
-        RestoreStatus s = RestoreStatus.parse(client.io().sendStaleRead(ArchiveProtocol.status(id), 0, peer)
-            .getMessage().getContent(), peer);
+        RestoreStatus s = ReplicaStatus.parse(client.io().sendStaleRead(ArchiveProtocol.status(id), 0, peer)
+            .getMessage().getContent(), peer).restore();
         assertThat(s.stage()).as("stage on %s", peer).isEqualTo(stage);
         if (message != null) {
           assertThat(s.message()).as("message on %s", peer).isEqualTo(message);

@@ -22,6 +22,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.SizeInBytes;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,6 +48,7 @@ class OnlineRestoreReplicaFaultsIT {
     BY_INSTALL_SNAPSHOT
   }
 
+  @Tag("compat")
   @ParameterizedTest
   @EnumSource(CatchUp.class)
   void aFollowerDownForTheWholeRestoreCatchesUpToTheRestoredState(CatchUp how) throws Exception {

@@ -11,6 +11,9 @@ import io.github.ratissnapshot.archive.format.TestStates;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
+import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
+import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,6 +37,7 @@ import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +49,7 @@ class RemoteSaveIT {
   @TempDir
   Path tmp;
 
+  @Tag("compat")
   @Test
   void leaderFollowerAndListenerEachSaveTheSameState() throws Exception {
     try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 1, FileBackedStateMachine::new,
@@ -137,6 +142,48 @@ class RemoteSaveIT {
           .hasMessageStartingWith("snapshot pulled from " + leader.getId() + " is corrupt: MD5 ");
       assertThat(file).doesNotExist();
       assertThat(AtomicFile.partOf(file)).doesNotExist();
+    }
+  }
+
+  @Test
+  void aGroupThatHasOnlyElectedLeadersHasNoStateToArchiveUntilItsFirstWrite() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      // Each new leader appends an entry: after two transfers the log holds entries the snapshot gap counts,
+      // though the application has applied nothing (what a slow start's extra elections do).
+      RaftServer.Division leader = c.leader();
+      try (RaftClient client = c.client()) {
+        for (int i = 0; i < 2; i++) {
+          RaftPeerId next = c.runningIds().stream().filter(id -> !id.equals(c.leaderId())).findFirst().get();
+          assertThat(client.admin().transferLeadership(next, 30_000).isSuccess()).isTrue();
+          Eventually.until(Duration.ofSeconds(30), next + " leads", () -> next.equals(c.leaderId()));
+        }
+      }
+      leader = c.leader();
+      long applied = leader.getInfo().getLastAppliedIndex();
+      assertThat(applied).as("entries appended by elections").isGreaterThanOrEqualTo(2);
+
+      Path file = tmp.resolve("empty.snap");
+      assertThatThrownBy(() -> save(c, null, file))
+          .isInstanceOf(IOException.class)
+          .hasMessage("server " + leader.getId() + " cannot provide its snapshot: server " + leader.getId()
+              + " has no snapshot yet")
+          .cause().isInstanceOf(RemoteArchiveException.class)
+          .satisfies(e -> assertThat(((RemoteArchiveException) e).problem()).isEqualTo(RemoteProblem.NO_SNAPSHOT));
+      assertThat(file).doesNotExist();
+      assertThat(AtomicFile.partOf(file)).doesNotExist();
+      RaftServer.Division local = leader;
+      assertThatThrownBy(() -> LocalSnapshots.newBuilder(local).timeout(Duration.ofMinutes(1)).build().save(tmp))
+          .isInstanceOf(IOException.class)
+          .hasMessage("failed to take a snapshot on " + local.getMemberId()
+              + ": no application entry applied yet, so there is no state to archive");
+      assertThat(leader.getStateMachine().getLatestSnapshot()).as("snapshot after refusing").isNull();
+
+      try (RaftClient client = c.client()) {
+        client.io().send(FileBackedStateMachine.generate(11, 1 << 20));
+      }
+      ArchiveSummary s = save(c, null, file);
+      assertThat(s.state().sha256Hex()).isEqualTo(TestStates.sha256Hex(11, 1 << 20));
     }
   }
 

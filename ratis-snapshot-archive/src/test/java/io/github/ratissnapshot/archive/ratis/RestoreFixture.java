@@ -9,6 +9,7 @@ import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
 import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
 import io.github.ratissnapshot.archive.ratis.protocol.Membership;
 import io.github.ratissnapshot.archive.ratis.protocol.Op;
+import io.github.ratissnapshot.archive.ratis.protocol.ReplicaStatus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +34,6 @@ import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
-import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
@@ -143,8 +144,9 @@ final class RestoreFixture {
   static Membership membership(LoopbackCluster c) throws IOException, InterruptedException {
     RaftServer.Division leader = c.leader();
     try (RaftClient client = c.client()) {
-      GroupInfoReply info = client.getGroupManagementApi(leader.getId()).info(c.group().getGroupId());
-      return Membership.of(info.getConf().orElseThrow());
+      // What the commit gate counts: the leader's configuration as its archive side reports it.
+      return ReplicaStatus.parse(client.io().sendStaleRead(ArchiveProtocol.status(UUID.randomUUID()), 0,
+          leader.getId()).getMessage().getContent(), leader.getId()).configuration();
     }
   }
 
@@ -211,7 +213,7 @@ final class RestoreFixture {
         }
       });
     } catch (AssertionError e) {
-      throw new AssertionError(describe(states(c), expected), e);
+      throw new AssertionError(describe(states(c), expected) + servers(c), e);
     }
   }
 
@@ -238,7 +240,7 @@ final class RestoreFixture {
         }
       });
     } catch (AssertionError e) {
-      throw new AssertionError(describe(states(c), null), e);
+      throw new AssertionError(describe(states(c), null) + servers(c), e);
     }
     return agreed.get(0);
   }
@@ -262,6 +264,36 @@ final class RestoreFixture {
       b.append(String.format("%n  %s: %d keys (%d old-*, %d new-*); vs %s: %d missing, %d extra, %d changed",
           e.getKey(), s.size(), oldKeys, newKeys, expected == null ? "first" : "expected", missing, extra,
           changed));
+    }
+    return b.toString();
+  }
+
+  /**
+   * Says what each running server's division is doing (alive, role, applied index against the leader's
+   * commit, open restore): when replicas differ, whether the odd one stopped, lags, or decided otherwise.
+   */
+  static String servers(LoopbackCluster c) {
+    StringBuilder b = new StringBuilder(String.format("%nservers:"));
+    long committed = -1;
+    try {
+      committed = c.leader().getRaftLog().getLastCommittedIndex();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return b.append(" (interrupted)").toString();
+    } catch (RuntimeException | AssertionError e) {
+      b.append(" (no leader: ").append(e.getMessage()).append(')');
+    }
+    for (RaftPeerId id : c.runningIds()) {
+      try {
+        RaftServer.Division d = c.division(id);
+        Object sm = d.getStateMachine();
+        Object open = sm instanceof KvTestStateMachine kv ? kv.archiveSupport().openRestoreId() : "?";
+        b.append(String.format("%n  %s: alive=%s role=%s applied=%d of leader's committed %d, open restore %s",
+            id, d.getInfo().isAlive(), d.getInfo().getCurrentRole(), d.getInfo().getLastAppliedIndex(), committed,
+            open));
+      } catch (IOException | RuntimeException e) {
+        b.append(String.format("%n  %s: %s", id, e));
+      }
     }
     return b.toString();
   }

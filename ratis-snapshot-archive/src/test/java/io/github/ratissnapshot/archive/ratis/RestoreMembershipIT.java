@@ -15,6 +15,7 @@ import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
 import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
 import io.github.ratissnapshot.archive.ratis.protocol.Replies;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStage;
+import io.github.ratissnapshot.archive.ratis.protocol.ReplicaStatus;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStatus;
 import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.IOException;
@@ -130,8 +131,8 @@ class RestoreMembershipIT {
         KvTestStateMachine sm = c.stateMachine(peer);
         assertThat(sm.archiveSupport().openRestoreId()).as("open restore on %s", peer).isEqualTo(id);
         assertThat(sm.entries()).as("state of %s", peer).isEqualTo(oldState);
-        RestoreStatus s = RestoreStatus.parse(client.io().sendStaleRead(ArchiveProtocol.status(id), 0, peer)
-            .getMessage().getContent(), peer);
+        RestoreStatus s = ReplicaStatus.parse(client.io().sendStaleRead(ArchiveProtocol.status(id), 0, peer)
+            .getMessage().getContent(), peer).restore();
         assertThat(s.stage()).as("stage on %s", peer).isEqualTo(RestoreStage.READY);
       }
 

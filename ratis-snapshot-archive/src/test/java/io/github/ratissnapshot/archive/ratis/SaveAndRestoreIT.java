@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ class SaveAndRestoreIT {
   @TempDir
   Path tmp;
 
+  @Tag("compat")
   @Test
   void restoreBringsEveryReplicaBackToTheSavedKeysAndTheGroupTakesWritesAfter() throws Exception {
     try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("a"), 3, 1, KvTestStateMachine::new,

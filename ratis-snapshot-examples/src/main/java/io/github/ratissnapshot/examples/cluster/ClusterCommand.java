@@ -2,15 +2,20 @@ package io.github.ratissnapshot.examples.cluster;
 
 import io.github.ratissnapshot.archive.cli.PeerList;
 import io.github.ratissnapshot.archive.cli.TlsOptions;
+import io.github.ratissnapshot.archive.ratis.RatisVersion;
 import io.github.ratissnapshot.examples.bench.BlobStateMachine;
 import io.github.ratissnapshot.examples.kv.KvStateMachine;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -58,7 +63,8 @@ public final class ClusterCommand {
       ExampleCluster c = ExampleCluster.start(g, dir, node.stateMachine.factory(), p -> { }, node.tls.parameters());
       PrintWriter out = spec.commandLine().getOut();
       String size = nodes + (nodes == 1 ? " node" : " nodes");
-      out.printf("Cluster of %s running, group %s%n--peers %s%n", size, g.getGroupId().getUuid(), c.peersArgument());
+      out.printf("Cluster of %s running, group %s (Ratis %s)%n--peers %s%n", size, g.getGroupId().getUuid(),
+          RatisVersion.running(), c.peersArgument());
       out.flush();
       runUntilStopped(c, "the cluster (" + size + ")", out);
       return 0;
@@ -82,20 +88,32 @@ public final class ClusterCommand {
     @Option(names = "--dir", required = true, description = "This node's storage root.")
     Path dir;
 
+    @Option(names = "--join", description = "Start outside the group and wait, without elections, for a "
+        + "configuration change that adds this node (Ratis's way to grow a group); --peers still gives its address.")
+    boolean join;
+
+    @Option(names = "--ratis-property", paramLabel = "KEY=VALUE", description = "A Ratis server property, set "
+        + "after the example's own (repeatable), e.g. raft.server.log.purge.gap=1.")
+    Map<String, String> ratisProperties = new LinkedHashMap<>();
+
     @Mixin
     NodeOptions node = new NodeOptions();
 
     @Override
     public Integer call() throws Exception {
       RaftGroup g = RaftGroup.valueOf(RaftGroupId.valueOf(node.groupId()), peers);
-      if (g.getPeer(RaftPeerId.valueOf(id)) == null) {
+      RaftPeer self = g.getPeer(RaftPeerId.valueOf(id));
+      if (self == null) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--id " + id + " is not one of --peers");
       }
-      ExampleNode server = ExampleNode.start(RaftPeerId.valueOf(id), g, dir, node.stateMachine.factory(), p -> { },
-          node.tls.parameters());
+      Consumer<RaftProperties> tuning = p -> ratisProperties.forEach(p::set);
+      ExampleNode server = join
+          ? ExampleNode.start(self, RaftGroup.valueOf(g.getGroupId()), dir, node.stateMachine.factory(), tuning,
+              node.tls.parameters())
+          : ExampleNode.start(self.getId(), g, dir, node.stateMachine.factory(), tuning, node.tls.parameters());
       PrintWriter out = spec.commandLine().getOut();
-      out.printf("Node %s of group %s running at %s%n", id, g.getGroupId().getUuid(),
-          g.getPeer(RaftPeerId.valueOf(id)).getAddress());
+      out.printf("Node %s of group %s %s at %s (Ratis %s)%n", id, g.getGroupId().getUuid(),
+          join ? "waiting to be added" : "running", self.getAddress(), RatisVersion.running());
       out.flush();
       runUntilStopped(server, "node " + id, out);
       return 0;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -30,6 +31,10 @@ import org.apache.ratis.statemachine.StateMachine;
  * {@code ratis-snapshot cluster node}. The caller closes it.
  */
 public final class ExampleCluster implements AutoCloseable {
+  private static final int LOW_PORT = 20_000;
+  private static final int HIGH_PORT = 32_000;
+  private static final AtomicInteger NEXT_PORT =
+      new AtomicInteger(java.util.concurrent.ThreadLocalRandom.current().nextInt(HIGH_PORT - LOW_PORT));
   /** The group id the example cluster uses unless told otherwise. */
   public static final UUID DEFAULT_GROUP = UUID.fromString("3f1a6c52-7a0b-4d61-9b2e-5a4e0c7d8e91");
 
@@ -184,10 +189,22 @@ public final class ExampleCluster implements AutoCloseable {
     }
   }
 
-  /** Returns a free loopback port. */
+  /**
+   * Returns a port that is free now, below Linux's range of ephemeral ports (32768-60999). A port that a
+   * socket bound to port 0 returns comes from that range, where the kernel may hand it to an outgoing
+   * connection before the server binds it; Ratis then fails to start its gRPC server and exits the JVM
+   * ("Address already in use"). Ports are taken in turn from a random start, so one JVM does not return the
+   * same port twice in a row of 10,000.
+   */
   public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = LOW_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), HIGH_PORT - LOW_PORT);
+      try (ServerSocket s = new ServerSocket(port)) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // in use: the next one
+      }
     }
+    throw new IOException("no free port between " + LOW_PORT + " and " + HIGH_PORT + " in 1000 attempts");
   }
 }

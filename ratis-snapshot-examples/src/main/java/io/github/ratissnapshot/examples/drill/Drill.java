@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,14 +35,25 @@ import picocli.CommandLine;
  * The disaster-recovery drill: everything an operator would do after losing a cluster, end to end, on a
  * real 3-node cluster in this process. Start a cluster, load data, save an archive and verify it with the
  * {@code ratis-snapshot} commands, destroy the cluster, seed a new one (new group id, new ports) from the
- * archive, check every key on every node, change the data, restore the archive online, check again.
+ * archive, check every key on every node, change the data, restore the archive online, check again. Then the
+ * continuous path: backup agent cycles into an archive store with writes between them, list, prune, destroy
+ * the cluster, seed a third one from the newest archive in the store and check every key.
  */
 public final class Drill {
   private static final int NODES = 3;
   private static final int BATCH = 1000;
+  private static final int CYCLES = 3;
 
-  /** What to run. */
-  public record Options(long keys, int valueSize, Path dir, Path keepArchive) {}
+  /**
+   * What to run.
+   *
+   * @param keys keys to load
+   * @param valueSize bytes per value
+   * @param dir the work directory to keep, or null for a temporary one
+   * @param keepArchive where to copy the drill's archive, or null
+   * @param store the archive store of the continuous path, or null for {@code <work>/archives}
+   */
+  public record Options(long keys, int valueSize, Path dir, Path keepArchive, String store) {}
 
   private final Options options;
   private final DrillReport report;
@@ -64,6 +76,8 @@ public final class Drill {
 
   private boolean run(Path work) throws Exception {
     Path archive = work.resolve("drill.snap");
+    String store = options.store() != null ? options.store() : work.resolve("archives").toString();
+    KvStore.Digest finalState;
     out.printf("Disaster-recovery drill: %d keys of %d bytes, %d-node clusters on loopback, work dir %s%n%n",
         options.keys(), options.valueSize(), NODES, work);
     try {
@@ -106,6 +120,24 @@ public final class Drill {
             return new KvClient(c).put("drill/after-restore", "ok");
           }
         }, previous -> "write accepted");
+        finalState = continuousBackups(cluster, b, store);
+      }
+      step("destroy cluster B", () -> {
+        ScratchDirectory.deleteTree(work.resolve("b"));
+        return Files.exists(work.resolve("b"));
+      }, gone -> "storage deleted");
+      RaftGroup c = ExampleCluster.group(UUID.randomUUID(), NODES, 0);
+      String peersC = peersArgument(c);
+      for (RaftPeer p : c.getPeers()) {
+        cli("seed " + p.getId() + " of cluster C (ratis-snapshot seed --latest)",
+            seeded -> "from archive " + after(seeded.strip().lines().findFirst().orElse(""), ": archive "), "seed", "--storage-dir", work.resolve("c").resolve(p.getId().toString()).toString(),
+            "--peer", p.getId().toString(), "--peers", peersC, "--group", c.getGroupId().getUuid().toString(),
+            "--latest", store, "--source-group", b.getGroupId().getUuid().toString());
+      }
+      try (ExampleCluster cluster = step("start cluster C on the seeded storage",
+          () -> started(c, work.resolve("c")), cc -> "group " + c.getGroupId().getUuid())) {
+        KvStore.Digest last = finalState;
+        check("every node of C holds cluster B's last state", () -> digestsOf(cluster), last);
       }
       if (options.keepArchive() != null) {
         Files.copy(archive, options.keepArchive(), StandardCopyOption.REPLACE_EXISTING);
@@ -120,6 +152,58 @@ public final class Drill {
             ? Sizes.format(Files.size(options.keepArchive())) : "removed");
     out.flush();
     return report.passed();
+  }
+
+  /**
+   * The continuous path: agent cycles with writes between them (and one without, which skips), the store's
+   * list, a prune; returns the state the newest archive holds.
+   */
+  private KvStore.Digest continuousBackups(ExampleCluster cluster, RaftGroup b, String store) throws StepFailed {
+    String[] group = {"--peers", peersArgument(b), "--group", b.getGroupId().getUuid().toString()};
+    KvStore.Digest state = null;
+    for (int cycle = 1; cycle <= CYCLES; cycle++) {
+      int n = cycle;
+      state = step("write between agent cycles (" + n + " of " + CYCLES + ")", () -> {
+        sleep(1000); // archive names are to the second
+        try (RaftClient c = cluster.newClient()) {
+          KvClient kv = new KvClient(c);
+          kv.put("drill/cycle", String.valueOf(n));
+          return kv.digest();
+        }
+      }, d -> d.count() + " keys, sha256 " + abbreviate(d.sha256()));
+      cli("agent cycle " + n + " (ratis-snapshot agent --once)", Drill::agentLine,
+          concat(new String[] {"agent", "--once", "--to", store}, group));
+    }
+    cli("agent cycle, no writes (ratis-snapshot agent --once)", Drill::agentLine,
+        concat(new String[] {"agent", "--once", "--to", store}, group));
+    cli("list the store (ratis-snapshot list)", listed -> firstLine(listed), "list", store, "--group",
+        b.getGroupId().getUuid().toString());
+    cli("prune to the 2 newest (ratis-snapshot prune)", Drill::lastLine, "prune", store,
+        "--group", b.getGroupId().getUuid().toString(), "--retain", "last=2");
+    return state;
+  }
+
+  /** The agent's line without its time and with archive names instead of their addresses in the store. */
+  private static String agentLine(String output) {
+    String line = output.strip().lines().findFirst().orElse("");
+    int at = line.indexOf(' ');
+    return firstLine((at > 0 ? line.substring(at + 1) : line).replaceAll("\\S*/[0-9a-f-]{36}/", ""));
+  }
+
+  private static String after(String line, String marker) {
+    int at = line.indexOf(marker);
+    return at < 0 ? line : line.substring(at + marker.length());
+  }
+
+  private static String lastLine(String output) {
+    List<String> lines = output.strip().lines().toList();
+    return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   private ExampleCluster started(RaftGroup group, Path dir) throws Exception {

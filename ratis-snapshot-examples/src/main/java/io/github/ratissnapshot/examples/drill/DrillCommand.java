@@ -12,7 +12,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "drill", mixinStandardHelpOptions = true,
     description = {"Run a disaster-recovery drill on real 3-node clusters in this process: load data, save "
         + "and verify an archive, destroy the cluster, seed a new one from the archive, check every key on "
-        + "every node, change the data, restore the archive online, check again.",
+        + "every node, change the data, restore the archive online, check again; then run backup agent cycles "
+        + "into an archive store with writes between them, list and prune it, destroy the cluster, seed a new "
+        + "one from the newest archive in the store and check every key.",
         "Exit 0 when every check passes, 1 otherwise."})
 public final class DrillCommand implements Callable<Integer> {
   @Spec
@@ -31,12 +33,16 @@ public final class DrillCommand implements Callable<Integer> {
   @Option(names = "--keep-archive", paramLabel = "FILE", description = "Copy the drill's archive to FILE.")
   Path keepArchive;
 
+  @Option(names = "--store", paramLabel = "LOCATION",
+      description = "The archive store of the continuous path (default: a directory in the work directory).")
+  String store;
+
   @Override
   public Integer call() throws Exception {
     if (keys < 1 || valueSize < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--keys and --value-size must be at least 1");
     }
-    boolean passed = new Drill(new Drill.Options(keys, valueSize, dir, keepArchive), spec.commandLine().getOut()).run();
+    boolean passed = new Drill(new Drill.Options(keys, valueSize, dir, keepArchive, store), spec.commandLine().getOut()).run();
     return passed ? 0 : 1;
   }
 }

@@ -9,17 +9,30 @@ import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends an archive into the log as {@code CHUNK} entries, with a bounded number in flight. Replies are taken
  * in order on the calling thread, which also reports progress, so progress arrives in order from one
  * thread. A chunk whose reply says a replica found the archive invalid or could not stage it stops the
- * transfer. When Ratis closes the client's connection, the chunks not yet acknowledged are sent again, in
- * order, on a new client; the replicas ignore the ones they already have.
+ * transfer. When Ratis closes the client's connection, or answers a chunk with a failure that means it was not
+ * appended (a leader stepping down or not leading), or a chunk's reply shows the replicas ignored it (an
+ * earlier one never reached the log), the chunks not yet acknowledged are sent again, in order, on a new client,
+ * once every one of them has its answer; the replicas ignore the ones they already have and the ones ahead of
+ * their turn. At most {@link #MAX_RESENDS} times in a row.
  */
 final class ChunkSender {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkSender.class);
+
+  /** How many times in a row the chunks in flight are sent again before the restore gives up. */
+  static final int MAX_RESENDS = 5;
+
   private final ReconnectingClient clients;
   private final GroupConnection connection;
   private final UUID id;
@@ -31,12 +44,14 @@ final class ChunkSender {
     final long seq;
     final byte[] bytes;
     final int length;
+    final long offset;
     CompletableFuture<RaftClientReply> reply;
 
-    InFlight(long seq, byte[] bytes, int length) {
+    InFlight(long seq, byte[] bytes, int length, long offset) {
       this.seq = seq;
       this.bytes = bytes;
       this.length = length;
+      this.offset = offset;
     }
   }
 
@@ -63,6 +78,7 @@ final class ChunkSender {
     long read = 0;
     long acknowledged = 0;
     long seq = 0;
+    int resends = 0; // in a row, without a chunk acknowledged in between
     while (read < archiveBytes || !window.isEmpty()) {
       while (window.size() < inFlight && read < archiveBytes) {
         byte[] buf = new byte[(int) Math.min(chunkSize, archiveBytes - read)];
@@ -71,7 +87,7 @@ final class ChunkSender {
           throw new IOException(String.format("the archive ended after %,d of its %,d bytes", read + n,
               archiveBytes));
         }
-        InFlight c = new InFlight(seq++, buf, n);
+        InFlight c = new InFlight(seq++, buf, n, read);
         c.reply = sendAsync(c);
         window.add(c);
         read += n;
@@ -89,10 +105,9 @@ final class ChunkSender {
         throw new InterruptedIOException("interrupted while sending the archive");
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        if (Causes.isClosedConnection(cause) && clients.reconnect(clients.current())) {
-          for (InFlight c : window) {
-            c.reply = sendAsync(c);
-          }
+        if ((Causes.isClosedConnection(cause) || Causes.isNotAppended(cause)) && resends < MAX_RESENDS
+            && resendWindow(window)) {
+          resends++;
           continue;
         }
         throw connection.unreachable("send restore " + id, cause);
@@ -101,6 +116,17 @@ final class ChunkSender {
       if (status.stage().isFailure()) {
         throw status.toException(reply.getServerId());
       }
+      if (status.stagedBytes() < head.offset + head.length) {
+        // Applied after a chunk that never reached the log, so every replica ignored it: send again from the head.
+        if (resends >= MAX_RESENDS || !resendWindow(window)) {
+          throw new IOException(String.format("restore %s: the group staged %,d bytes and ignored chunk %d "
+              + "(bytes %,d to %,d) after %d resends of the chunks from there", id, status.stagedBytes(), head.seq,
+              head.offset, head.offset + head.length, resends));
+        }
+        resends++;
+        continue;
+      }
+      resends = 0;
       window.poll();
       acknowledged += head.length;
       if (read < archiveBytes) {
@@ -109,6 +135,35 @@ final class ChunkSender {
     }
     progress.update(acknowledged, archiveBytes);
     return seq;
+  }
+
+  /**
+   * Waits until every chunk in flight has its answer (so that none of them can still reach the log after the
+   * ones sent again), then sends them all again, in order, on a new client. The replicas ignore the chunks
+   * they already have and the ones ahead of their turn, so whatever part of the first sending reached the
+   * log, the group ends with each chunk once and in order.
+   *
+   * @return false if no new client may be made (the limit of reconnections is reached)
+   */
+  private boolean resendWindow(ArrayDeque<InFlight> window) throws IOException {
+    for (InFlight c : window) {
+      try {
+        c.reply.get(connection.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while sending the archive");
+      } catch (ExecutionException | TimeoutException | CancellationException e) {
+        // answered with a failure, or not in time: closing the client below ends it
+      }
+    }
+    if (!clients.reconnect(clients.current())) {
+      return false;
+    }
+    LOG.info("restore {}: sending chunks {} to {} again", id, window.peekFirst().seq, window.peekLast().seq);
+    for (InFlight c : window) {
+      c.reply = sendAsync(c);
+    }
+    return true;
   }
 
   private CompletableFuture<RaftClientReply> sendAsync(InFlight c) {

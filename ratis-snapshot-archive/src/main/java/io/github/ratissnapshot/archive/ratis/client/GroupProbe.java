@@ -2,6 +2,7 @@ package io.github.ratissnapshot.archive.ratis.client;
 
 import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
 import io.github.ratissnapshot.archive.ratis.protocol.Membership;
+import io.github.ratissnapshot.archive.ratis.protocol.ReplicaStatus;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStatus;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -18,14 +19,14 @@ import java.util.concurrent.Future;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
-import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftPeer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Asks the group's servers, all at once, what the commit gate needs: each server's group information (from
- * which the leader's configuration is the membership) and how far it has staged a restore. It asks every
+ * Asks the group's servers, all at once, what the commit gate needs: each server's role (from Ratis's group
+ * information) and, from the archive side, how far it has staged a restore and its latest configuration; the
+ * leader's configuration is the membership. It asks every
  * server it knows of: those the connection names and every member the servers report, so a membership
  * learned from the leader is polled whole even when the client was given only some of the servers.
  *
@@ -44,8 +45,8 @@ final class GroupProbe implements AutoCloseable {
    */
   record Round(Membership membership, Map<String, RestoreStatus> statuses) {}
 
-  /** One server's answers. */
-  private record Answer(String id, GroupInfoReply info, RestoreStatus status) {}
+  /** One server's answers: its role from Ratis, its restore status and configuration from the archive side. */
+  private record Answer(String id, RoleInfoProto role, ReplicaStatus status) {}
 
   private final GroupConnection connection;
   private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -89,16 +90,17 @@ final class GroupProbe implements AutoCloseable {
       } catch (ExecutionException e) {
         continue;
       }
-      if (a.status() != null) {
-        statuses.put(a.id(), a.status());
-      }
-      if (a.info() == null || a.info().getConf().isEmpty()) {
+      if (a.status() == null) {
         continue;
       }
-      Membership reported = Membership.of(a.info().getConf().get());
+      statuses.put(a.id(), a.status().restore());
+      Membership reported = a.status().configuration();
+      if (reported == null) {
+        continue;
+      }
       heardOf.add(reported);
-      RoleInfoProto role = a.info().getRoleInfoProto();
-      if (role.getRole() == RaftPeerRole.LEADER && role.getLeaderInfo().getTerm() > leaderTerm) {
+      RoleInfoProto role = a.role();
+      if (role != null && role.getRole() == RaftPeerRole.LEADER && role.getLeaderInfo().getTerm() > leaderTerm) {
         leaderTerm = role.getLeaderInfo().getTerm();
         membership = reported;
       }
@@ -118,20 +120,20 @@ final class GroupProbe implements AutoCloseable {
   }
 
   private Answer ask(RaftClient c, RaftPeer p, UUID restoreId) {
-    GroupInfoReply info = null;
-    RestoreStatus status = null;
+    RoleInfoProto role = null;
+    ReplicaStatus status = null;
     try {
-      info = c.getGroupManagementApi(p.getId()).info(connection.group().getGroupId());
+      role = c.getGroupManagementApi(p.getId()).info(connection.group().getGroupId()).getRoleInfoProto();
     } catch (IOException | RuntimeException e) {
       LOG.debug("no group information from {}: {}", p.getId(), e.toString());
     }
     try {
-      status = RestoreStatus.parse(c.io().sendStaleRead(ArchiveProtocol.status(restoreId), 0, p.getId())
+      status = ReplicaStatus.parse(c.io().sendStaleRead(ArchiveProtocol.status(restoreId), 0, p.getId())
           .getMessage().getContent(), p.getId());
     } catch (IOException | RuntimeException e) {
       LOG.debug("no restore status from {}: {}", p.getId(), e.toString());
     }
-    return new Answer(p.getId().toString(), info, status);
+    return new Answer(p.getId().toString(), role, status);
   }
 
   /** Adds the members a server reported, so that the next rounds ask them too. */

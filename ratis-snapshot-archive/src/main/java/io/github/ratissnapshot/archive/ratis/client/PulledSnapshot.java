@@ -29,13 +29,35 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * <p>Not thread-safe: one reader.
  */
 final class PulledSnapshot extends InputStream {
-  /** The bytes pulled per query. */
-  static final int CHUNK = 4 << 20;
-  static final int IN_FLIGHT = 4;
+  /**
+   * How a pull reads: bytes per query and queries in flight.
+   *
+   * @param chunk bytes per query
+   * @param inFlight queries in flight
+   */
+  record Window(int chunk, int inFlight) {
+    /** 4 MiB x 4 in flight: for heaps of 1 GiB and more. */
+    static final Window LARGE = new Window(4 << 20, 4);
+    /**
+     * 256 KiB x 8 in flight: for smaller heaps. Each reply's bytes land in one array; at 4 MiB it is a G1
+     * "humongous" object in any heap under 16 GiB, and in a 64 MiB heap, with the compressing threads often
+     * inside zlib (which holds off the collector), those allocations stalled and the JVM printed "Retried
+     * waiting for GCLocker too often" on standard output, dozens of times per save. At 256 KiB it prints
+     * nothing; the save takes as long (at 64 MiB a pull costs about 2.5 times the CPU it costs in a large heap,
+     * at either size).
+     */
+    static final Window SMALL_HEAP = new Window(256 << 10, 8);
+
+    /** Returns the window for a heap of at most {@code maxHeap} bytes. */
+    static Window forHeap(long maxHeap) {
+      return maxHeap >= (1L << 30) ? LARGE : SMALL_HEAP;
+    }
+  }
 
   private final ReconnectingClient clients;
   private final GroupConnection connection;
   private final ExecutorService readers;
+  private final Window window;
   private final RaftPeerId target;
   private final PinInfo pin;
   private final TransferProgress progress;
@@ -47,11 +69,12 @@ final class PulledSnapshot extends InputStream {
   private int pos;
   private boolean checked;
 
-  PulledSnapshot(ReconnectingClient clients, GroupConnection connection, ExecutorService readers, RaftPeerId target,
-      PinInfo pin, TransferProgress progress) {
+  PulledSnapshot(ReconnectingClient clients, GroupConnection connection, ExecutorService readers, Window window,
+      RaftPeerId target, PinInfo pin, TransferProgress progress) {
     this.clients = clients;
     this.connection = connection;
     this.readers = readers;
+    this.window = window;
     this.target = target;
     this.pin = pin;
     this.progress = progress;
@@ -128,8 +151,8 @@ final class PulledSnapshot extends InputStream {
   }
 
   private void fillPipeline() {
-    while (inFlight.size() < IN_FLIGHT && requested < pin.size()) {
-      int n = (int) Math.min(CHUNK, pin.size() - requested);
+    while (inFlight.size() < window.inFlight() && requested < pin.size()) {
+      int n = (int) Math.min(window.chunk(), pin.size() - requested);
       Message read = ArchiveProtocol.read(pin.pinId(), requested, n);
       inFlight.add(CompletableFuture.supplyAsync(() -> {
         try {

@@ -138,7 +138,21 @@ public final class RestoreClient implements AutoCloseable {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       local = ArchiveReader.defaults().verify(in);
     }
-    byte[] metaJson = local.meta().toJson();
+    return restoreVerified(file, local, progress);
+  }
+
+  /**
+   * Restores an archive the caller has just verified in full (as {@code restore --latest} does while it
+   * chooses one), without reading it a second time first; the servers verify what they stage as always.
+   *
+   * @param file the archive
+   * @param verified what {@link ArchiveReader#verify} returned for it
+   * @param progress as for {@link #restore(Path, TransferProgress)}
+   * @return the outcome
+   * @throws IOException as for {@link #restore(Path, TransferProgress)}
+   */
+  public Result restoreVerified(Path file, ArchiveSummary verified, TransferProgress progress) throws IOException {
+    byte[] metaJson = verified.meta().toJson();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
       return stream(in, Files.size(file), metaJson, progress);
     }

@@ -38,7 +38,8 @@ public final class SaveClient implements AutoCloseable {
   private final ArchiveWriter writer;
   private final TransferProgress progress;
   private final ReconnectingClient clients;
-  private final ExecutorService readers = Executors.newFixedThreadPool(PulledSnapshot.IN_FLIGHT, r -> {
+  private final PulledSnapshot.Window window = PulledSnapshot.Window.forHeap(Runtime.getRuntime().maxMemory());
+  private final ExecutorService readers = Executors.newFixedThreadPool(window.inFlight(), r -> {
     Thread t = new Thread(r, "snapshot-pull");
     t.setDaemon(true);
     return t;
@@ -127,7 +128,7 @@ public final class SaveClient implements AutoCloseable {
       throw new IOException("server " + target + " took no snapshot (it answered index " + snap.getLogIndex()
           + "; its latest is at " + pin.index() + ")");
     }
-    return new PulledSnapshot(clients, connection, readers, target, pin, progress);
+    return new PulledSnapshot(clients, connection, readers, window, target, pin, progress);
   }
 
   private PinInfo pin(RaftPeerId target) throws IOException {

@@ -70,24 +70,26 @@ public final class StatusClient {
   public GroupReport report() throws IOException {
     Map<String, RaftPeer> known = new LinkedHashMap<>();
     connection.group().getPeers().forEach(p -> known.put(p.getId().toString(), p));
-    Map<String, GroupInfoReply> infos = new LinkedHashMap<>();
+    Map<String, ServerReport> answered = new LinkedHashMap<>();
     Membership membership = null;
     IOException last = null;
     try (RaftClient c = connection.newClient(known.values(), TIMEOUT, 1)) {
       for (RaftPeer p : known.values()) {
+        ServerReport r;
         try {
-          GroupInfoReply info = c.getGroupManagementApi(p.getId()).info(connection.group().getGroupId());
-          infos.put(p.getId().toString(), info);
-          if (info.getConf().isPresent()
-              && (membership == null || info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER)) {
-            membership = Membership.of(info.getConf().get());
-          }
+          r = ask(c, p, false);
         } catch (IOException | RuntimeException e) {
           last = connection.unreachable("ask server " + p.getId() + " for its status", e);
+          continue;
+        }
+        answered.put(r.id(), r);
+        Membership reported = r.info() == null ? null : r.info().configuration();
+        if (reported != null && (membership == null || r.role() == RaftPeerRole.LEADER)) {
+          membership = reported;
         }
       }
     }
-    if (infos.isEmpty()) {
+    if (answered.isEmpty()) {
       throw last != null ? last : new IOException("no peers given");
     }
     Map<String, RaftPeer> all = new LinkedHashMap<>();
@@ -99,25 +101,41 @@ public final class StatusClient {
     try (RaftClient c = connection.newClient(all.values(), TIMEOUT, 1)) {
       for (RaftPeer p : all.values()) {
         boolean member = membership != null && membership.members().stream().anyMatch(m -> m.getId().equals(p.getId()));
-        reports.add(report(c, p, member, infos.get(p.getId().toString())));
+        ServerReport r = answered.get(p.getId().toString());
+        reports.add(r == null ? report(c, p, member) : withMember(r, member));
       }
     }
     return new GroupReport(membership, reports);
   }
 
-  private ServerReport report(RaftClient c, RaftPeer p, boolean member, GroupInfoReply known) {
-    String id = p.getId().toString();
+  private ServerReport report(RaftClient c, RaftPeer p, boolean member) {
     try {
-      GroupInfoReply info = known != null ? known
-          : c.getGroupManagementApi(p.getId()).info(connection.group().getGroupId());
-      LogInfoProto log = info.getLogInfoProto();
-      ServerInfo archive = ServerInfo.parse(c.io().sendStaleRead(ArchiveProtocol.info(), 0, p.getId())
-          .getMessage().getContent(), id);
-      return new ServerReport(id, p.getAddress(), info.getRoleInfoProto().getRole(), member,
-          log.hasApplied() ? log.getApplied().getIndex() : -1, log.hasCommitted() ? log.getCommitted().getIndex() : -1,
-          archive, null);
+      return ask(c, p, member);
     } catch (IOException | RuntimeException e) {
-      return new ServerReport(id, p.getAddress(), null, member, -1, -1, null, Causes.message(e));
+      return new ServerReport(p.getId().toString(), p.getAddress(), null, member, -1, -1, null, Causes.message(e));
     }
+  }
+
+  /** Asks one server; throws if Ratis does not answer, reports an archive side that does not as its error. */
+  private ServerReport ask(RaftClient c, RaftPeer p, boolean member) throws IOException {
+    String id = p.getId().toString();
+    GroupInfoReply info = c.getGroupManagementApi(p.getId()).info(connection.group().getGroupId());
+    LogInfoProto log = info.getLogInfoProto();
+    ServerInfo archive = null;
+    String error = null;
+    try {
+      archive = ServerInfo.parse(c.io().sendStaleRead(ArchiveProtocol.info(), 0, p.getId())
+          .getMessage().getContent(), id);
+    } catch (IOException | RuntimeException e) {
+      error = Causes.message(e);
+    }
+    return new ServerReport(id, p.getAddress(), info.getRoleInfoProto().getRole(), member,
+        log.hasApplied() ? log.getApplied().getIndex() : -1, log.hasCommitted() ? log.getCommitted().getIndex() : -1,
+        archive, error);
+  }
+
+  private static ServerReport withMember(ServerReport r, boolean member) {
+    return new ServerReport(r.id(), r.address(), r.role(), member, r.appliedIndex(), r.committedIndex(), r.info(),
+        r.error());
   }
 }

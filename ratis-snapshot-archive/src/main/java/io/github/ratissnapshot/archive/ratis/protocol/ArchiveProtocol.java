@@ -27,6 +27,7 @@ public final class ArchiveProtocol {
   private static final byte CHUNK = 2;
   private static final byte COMMIT = 3;
   private static final byte ABORT = 4;
+  private static final byte LEASE = 5;
   private static final byte PIN = 16;
   private static final byte READ = 17;
   private static final byte RELEASE = 18;
@@ -87,6 +88,7 @@ public final class ArchiveProtocol {
         yield new Op.Commit(id, chunks, sha, in.readUTF());
       }
       case ABORT -> new Op.Abort(Wire.uuid(in));
+      case LEASE -> new Op.Lease(in.readUTF(), in.readLong(), in.readLong());
       case PIN -> new Op.Pin(in.readUTF());
       case READ -> new Op.Read(Wire.uuid(in), in.readLong(), in.readInt());
       case RELEASE -> new Op.Release(Wire.uuid(in));
@@ -136,6 +138,26 @@ public final class ArchiveProtocol {
   /** Returns the {@code ABORT} entry of a restore. */
   public static Message abort(UUID id) {
     return message(ABORT, out -> Wire.uuid(out, id));
+  }
+
+  /**
+   * Returns a {@code LEASE} entry: take or renew the archiving lease for {@code ttlMillis} from
+   * {@code requestedAtMillis}, or release it with a zero {@code ttlMillis}.
+   *
+   * @param holder who asks, at most 200 characters
+   * @param requestedAtMillis the asker's clock (epoch milliseconds)
+   * @param ttlMillis how long, at least 0
+   * @return the message
+   */
+  public static Message lease(String holder, long requestedAtMillis, long ttlMillis) {
+    if (holder.isEmpty() || holder.length() > 200 || ttlMillis < 0) {
+      throw new IllegalArgumentException("lease holder '" + holder + "', ttl " + ttlMillis);
+    }
+    return message(LEASE, out -> {
+      out.writeUTF(holder);
+      out.writeLong(requestedAtMillis);
+      out.writeLong(ttlMillis);
+    });
   }
 
   /** Returns the {@code STATUS} query for a restore. */

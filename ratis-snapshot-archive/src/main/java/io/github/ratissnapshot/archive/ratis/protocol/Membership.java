@@ -1,5 +1,8 @@
 package io.github.ratissnapshot.archive.ratis.protocol;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -23,6 +26,9 @@ import org.apache.ratis.util.ProtoUtils;
  * @param listeners the listeners (old and new)
  */
 public record Membership(List<RaftPeer> voters, List<RaftPeer> oldVoters, List<RaftPeer> listeners) {
+  /** The largest configuration a reply may carry: thousands of peers. */
+  private static final int MAX_WIRE_BYTES = 1 << 20;
+
   /** Copies the lists. */
   public Membership {
     voters = List.copyOf(voters);
@@ -41,6 +47,34 @@ public record Membership(List<RaftPeer> voters, List<RaftPeer> oldVoters, List<R
     listeners.addAll(ProtoUtils.toRaftPeers(conf.getOldListenersList()));
     return new Membership(ProtoUtils.toRaftPeers(conf.getPeersList()),
         ProtoUtils.toRaftPeers(conf.getOldPeersList()), dedupe(listeners));
+  }
+
+  /**
+   * Writes this membership as a length-prefixed {@code RaftConfigurationProto}, peers with every address.
+   *
+   * @param out where to
+   * @throws IOException if the stream fails
+   */
+  void write(DataOutputStream out) throws IOException {
+    byte[] conf = RaftConfigurationProto.newBuilder()
+        .addAllPeers(ProtoUtils.toRaftPeerProtos(voters))
+        .addAllOldPeers(ProtoUtils.toRaftPeerProtos(oldVoters))
+        .addAllListeners(ProtoUtils.toRaftPeerProtos(listeners))
+        .build().toByteArray();
+    out.writeInt(conf.length);
+    out.write(conf);
+  }
+
+  /**
+   * Reads a membership written by {@link #write}.
+   *
+   * @param in where from
+   * @return the membership
+   * @throws IOException if the bytes are not one
+   */
+  static Membership read(DataInputStream in) throws IOException {
+    int n = Wire.boundedCount(in, MAX_WIRE_BYTES, "configuration of");
+    return of(RaftConfigurationProto.parseFrom(in.readNBytes(n)));
   }
 
   /** Returns every member once (voters first, then listeners), with its address. */

@@ -69,6 +69,23 @@ public sealed interface Op {
   }
 
   /**
+   * Takes, renews or (with a zero {@code ttlMillis}) releases the group's archiving lease, which lets one of
+   * several backup agents archive the group at a time. Granted when nobody holds it, when {@code holder}
+   * does, or when the holder's lease expired before {@code requestedAtMillis}; every replica decides alike,
+   * from the entry alone.
+   *
+   * @param holder who asks
+   * @param requestedAtMillis the asker's clock when it asked (epoch milliseconds)
+   * @param ttlMillis how long the lease lasts from then; 0 releases it
+   */
+  record Lease(String holder, long requestedAtMillis, long ttlMillis) implements Op {
+    @Override
+    public boolean isLogEntry() {
+      return true;
+    }
+  }
+
+  /**
    * Asks the named server to pin its latest snapshot file for reading.
    *
    * @param serverId the server meant

@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.archive.ratis.server;
 
+import io.github.ratissnapshot.archive.ratis.RatisVersion;
 import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
 import io.github.ratissnapshot.archive.ratis.protocol.Membership;
 import io.github.ratissnapshot.archive.ratis.protocol.PinInfo;
@@ -108,6 +109,11 @@ public final class ArchiveSupport implements AutoCloseable {
    */
   public TermIndex initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
       throws IOException {
+    String ratis = RatisVersion.running();
+    if (!RatisVersion.isTested(ratis)) {
+      LOG.warn("{}: Ratis {} is not a version this library is tested on (Ratis {}.x)", server.getId(), ratis,
+          String.join(".x, ", RatisVersion.TESTED_LINES));
+    }
     snapshots.init(raftStorage);
     Path archiveDir = raftStorage.getStorageDir().getRoot().toPath().resolve("archive");
     ReplicaRestores restores = new ReplicaRestores(archiveDir, server.getId().toString());
@@ -118,6 +124,7 @@ public final class ArchiveSupport implements AutoCloseable {
         loaded == null ? RaftLog.INVALID_LOG_INDEX : loaded.getIndex(), () -> currentConfiguration(server, groupId));
     Replica r = new Replica(server.getId(), app, snapshots, pins, history, restores,
         new SnapshotTrigger(server, groupId));
+    r.stateChangedAt(loaded == null ? -1 : loaded.getIndex());
     this.router = new OperationRouter(r);
     this.replica = r;
     return loaded;
@@ -137,6 +144,7 @@ public final class ArchiveSupport implements AutoCloseable {
     TermIndex loaded = load(null);
     if (loaded != null) {
       r.history().installed(loaded.getIndex());
+      r.stateChangedAt(loaded.getIndex());
     }
     return loaded;
   }
@@ -190,8 +198,8 @@ public final class ArchiveSupport implements AutoCloseable {
    * timeout, whereas -1 answers it at once, and the save that asked learns why from its {@code PIN} query.
    *
    * @param lastApplied the last applied term-index
-   * @return the index of the latest snapshot, never below the previous one; -1 if there is none or this
-   *     one could not be written
+   * @return the index of the latest snapshot, never below the previous one; -1 if there is none and no
+   *     application entry (nor restore) has been applied yet, or this one could not be written
    * @throws IOException if publishing a restored state as the snapshot fails
    */
   public long takeSnapshot(TermIndex lastApplied) throws IOException {
@@ -202,6 +210,12 @@ public final class ArchiveSupport implements AutoCloseable {
     TermIndex target = open != null ? open.beforeBegin() : lastApplied;
     if (target == null || target.getIndex() <= latestIndex) {
       return latestIndex;
+    }
+    if (latest == null && open == null && r.stateIndex() < 0) {
+      // Only configuration and leader entries so far: the application's state is still its initial one,
+      // and a snapshot of it would make an empty group archivable only when elections had added entries.
+      LOG.debug("{}: no application entry applied up to {}; no snapshot taken", r.serverId(), target);
+      return RaftLog.INVALID_LOG_INDEX;
     }
     ReplicaRestores.Pending p = r.restores().takePending();
     if (p != null && target.getIndex() >= p.at().getIndex()) {
@@ -244,6 +258,7 @@ public final class ArchiveSupport implements AutoCloseable {
       return Optional.of(CompletableFuture.failedFuture(new RestoreInProgressException(open)));
     }
     replica.restores().discardPending(); // the application's state is about to change
+    replica.stateChangedAt(entry.getIndex());
     return Optional.empty();
   }
 

@@ -80,6 +80,7 @@ final class CommitHandler implements EntryHandler<Commit> {
     RestoreOutcome committed = RestoreOutcome.committed(c.id(), at.getTerm(), at.getIndex(), meta.id());
     restores.end(committed);
     restores.setPending(pending);
+    replica.stateChangedAt(at.getIndex());
     LOG.info("{}: restore {} committed at {}: archive {} (Index {}, Term {}, {} bytes of state)",
         replica.serverId(), c.id(), at, meta.id(), meta.index(), meta.term(), meta.size());
     replica.trigger().requestSnapshot();

@@ -3,6 +3,7 @@ package io.github.ratissnapshot.archive.ratis.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.ratissnapshot.archive.format.AtomicFile;
 import io.github.ratissnapshot.archive.format.Configuration;
+import io.github.ratissnapshot.archive.ratis.protocol.Membership;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +122,17 @@ final class ConfigurationHistory {
     atBase = null;
     entries.headMap(snapshotIndex, true).clear();
     save();
+  }
+
+  /**
+   * Returns the server's latest configuration (the last in its log, committed or not): what Ratis's group
+   * information reports as the configuration.
+   *
+   * @return the membership, or null if the server has none yet
+   */
+  Membership latest() {
+    RaftConfiguration now = current.get();
+    return now == null ? null : ConfigurationMapping.membershipOf(now);
   }
 
   /**

@@ -19,6 +19,6 @@ final class InfoHandler implements QueryHandler<Info> {
     SingleFileSnapshotInfo latest = replica.snapshots().latest();
     return new ServerInfo(open == null ? null : open.id(), open == null ? null : open.status(),
         replica.restores().last(), latest == null ? -1 : latest.getTerm(), latest == null ? -1 : latest.getIndex(),
-        replica.snapshotFailure()).toReply();
+        replica.snapshotFailure(), replica.history().latest(), replica.stateIndex(), replica.lease()).toReply();
   }
 }

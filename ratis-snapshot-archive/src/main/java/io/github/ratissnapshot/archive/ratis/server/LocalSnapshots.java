@@ -95,7 +95,7 @@ public final class LocalSnapshots {
     if (reply.getLogIndex() < 0) {
       String why = support.snapshotFailure();
       throw new IOException("failed to take a snapshot on " + division.getMemberId() + ": "
-          + (why == null ? "no snapshot taken" : why));
+          + (why == null ? "no application entry applied yet, so there is no state to archive" : why));
     }
     PinnedSnapshot pinned = support.pinLatest();
     if (pinned.index() < reply.getLogIndex()) {

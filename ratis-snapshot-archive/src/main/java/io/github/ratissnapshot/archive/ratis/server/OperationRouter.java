@@ -15,7 +15,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * Sends each archive message to its handler: log entries ({@code BEGIN}, {@code CHUNK}, {@code COMMIT},
- * {@code ABORT}) on the updater thread, queries ({@code PIN}, {@code READ}, {@code RELEASE},
+ * {@code ABORT}, {@code LEASE}) on the updater thread, queries ({@code PIN}, {@code READ}, {@code RELEASE},
  * {@code STATUS}, {@code INFO}) on RPC threads. A message that is not this library's is left to the
  * application; one that is but cannot be decoded, or comes the wrong way (a query in the log, an entry as a
  * query), gets a failed reply and changes nothing.
@@ -25,6 +25,7 @@ final class OperationRouter {
   private final ChunkHandler chunk;
   private final CommitHandler commit;
   private final AbortHandler abort;
+  private final LeaseHandler lease;
   private final PinHandler pin;
   private final ReadHandler read;
   private final ReleaseHandler release;
@@ -36,6 +37,7 @@ final class OperationRouter {
     this.chunk = new ChunkHandler(replica);
     this.commit = new CommitHandler(replica);
     this.abort = new AbortHandler(replica);
+    this.lease = new LeaseHandler(replica);
     this.pin = new PinHandler(replica);
     this.read = new ReadHandler(replica);
     this.release = new ReleaseHandler(replica);
@@ -100,6 +102,8 @@ final class OperationRouter {
       return commit.apply(c, at, appliedBefore);
     } else if (op instanceof Op.Abort a) {
       return abort.apply(a, at, appliedBefore);
+    } else if (op instanceof Op.Lease l) {
+      return lease.apply(l, at, appliedBefore);
     }
     return Replies.failed(RemoteProblem.NOT_A_WRITE, "a " + op.getClass().getSimpleName()
         + " is a query; it does not belong in the log");

@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.archive.ratis.server;
 
+import io.github.ratissnapshot.archive.ratis.protocol.LeaseReply;
 import org.apache.ratis.protocol.RaftPeerId;
 
 /**
@@ -17,6 +18,10 @@ final class Replica {
   private final SnapshotTrigger trigger;
   /** Why the last snapshot could not be written, until one is; for the save that asked for it. */
   private volatile String snapshotFailure;
+  /** The archiving lease as the last LEASE entry applied here left it; null when nobody holds it. */
+  private volatile LeaseReply lease;
+  /** The index of the last entry that changed the application's state (an application write or a restore). */
+  private volatile long stateIndex = -1;
 
   Replica(RaftPeerId serverId, ArchivableState app, NativeSnapshots snapshots, SnapshotPins pins,
       ConfigurationHistory history, ReplicaRestores restores, SnapshotTrigger trigger) {
@@ -55,6 +60,24 @@ final class Replica {
 
   SnapshotTrigger trigger() {
     return trigger;
+  }
+
+  LeaseReply lease() {
+    return lease;
+  }
+
+  void lease(LeaseReply lease) {
+    this.lease = lease;
+  }
+
+  /** Returns the index of the last entry that changed the application's state, or -1 if unknown. */
+  long stateIndex() {
+    return stateIndex;
+  }
+
+  /** Records that the entry at {@code index} changed the application's state (or the loaded snapshot is at it). */
+  void stateChangedAt(long index) {
+    stateIndex = index;
   }
 
   String snapshotFailure() {

@@ -118,15 +118,15 @@ final class RestoreSession implements AutoCloseable {
     return new RestoreStatus(stage, staged, archiveBytes, problem, message);
   }
 
-  /** Stages one chunk; skipped, surplus or unwritable chunks decide the session's verdict. */
+  /**
+   * Stages one chunk; surplus or unwritable chunks decide the session's verdict. A chunk below the next one
+   * expected (sent again) or above it (an earlier one never reached the log: Ratis can answer a write with an
+   * exception, such as a leader stepping down, and append the ones after it) is ignored, the same way on
+   * every replica; the reply's staged bytes tell the client where to resend from.
+   */
   void append(long seq, ByteString payload) {
-    if (stage != RestoreStage.STAGING || seq < nextSeq) {
-      return; // finished, or a chunk sent again on a new connection
-    }
-    if (seq != nextSeq) {
-      invalid(RemoteProblem.TRANSFER.name(), "restore " + id + ": chunk " + seq + " arrived where chunk "
-          + nextSeq + " was expected");
-      return;
+    if (stage != RestoreStage.STAGING || seq != nextSeq) {
+      return; // finished, a chunk sent again, or one that came before its predecessor
     }
     if (staged + payload.size() > archiveBytes) {
       invalid(RemoteProblem.TRANSFER.name(), String.format(
