@@ -69,7 +69,7 @@ final class Progress implements AutoCloseable, TransferProgress {
 
   /** Shows {@code description} instead of the bytes until the next {@link #set}, at once. */
   @Override
-  public void phase(String description) {
+  public void phase(Stage stage, String description) {
     boolean changed = !description.equals(phase);
     phase = description;
     if (changed && ticker != null) {

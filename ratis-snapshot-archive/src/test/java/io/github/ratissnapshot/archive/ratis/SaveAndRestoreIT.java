@@ -73,8 +73,8 @@ class SaveAndRestoreIT {
           }
 
           @Override
-          public void phase(String description) {
-            events.add(description);
+          public void phase(Stage stage, String description) {
+            events.add(stage + " " + description);
           }
         };
         try (RestoreClient restore = RestoreClient.newBuilder(c.connection()).build()) {
@@ -84,13 +84,13 @@ class SaveAndRestoreIT {
         // Bytes, the wait for the servers, then each member's stage and the commit: what a person watching the
         // restore sees.
         long archiveBytes = Files.size(snap.path());
-        int waiting = events.indexOf("archive sent; the servers are staging and verifying it");
+        int waiting = events.indexOf("VERIFY archive sent; the servers are staging and verifying it");
         int sent = events.indexOf("bytes " + archiveBytes + "/" + archiveBytes);
         assertThat(waiting).as("%s", events).isNotNegative().isLessThan(sent);
         List<String> phases = events.subList(sent + 1, events.size());
         assertThat(phases).as("%s", events).isNotEmpty().noneMatch(e -> e.startsWith("bytes "));
-        assertThat(phases.get(phases.size() - 1)).isEqualTo("committing (n1, n2, n3, n4 ready)");
-        assertThat(phases.get(phases.size() - 2)).isEqualTo("n1 ready, n2 ready, n3 ready, n4 ready");
+        assertThat(phases.get(phases.size() - 1)).isEqualTo("COMMIT committing (n1, n2, n3, n4 ready)");
+        assertThat(phases.get(phases.size() - 2)).isEqualTo("VERIFY n1 ready, n2 ready, n3 ready, n4 ready");
       }
       for (RaftPeerId id : c.runningIds()) {
         KvTestStateMachine sm = c.stateMachine(id);

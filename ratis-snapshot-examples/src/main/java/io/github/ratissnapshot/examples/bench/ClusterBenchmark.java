@@ -13,6 +13,7 @@ import io.github.ratissnapshot.archive.ratis.ArchiveServerProperties;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import io.github.ratissnapshot.archive.store.LocalDirectoryStore;
 import io.github.ratissnapshot.examples.Polling;
 import io.github.ratissnapshot.examples.cluster.ExampleCluster;
@@ -198,7 +199,7 @@ public final class ClusterBenchmark {
         file.commit();
       }
       Span save = savePhases.start().to(clock.get());
-      Span snapshot = savePhases.until("took a snapshot");
+      Span snapshot = savePhases.until(TransferProgress.Stage.PULL);
       row("save (snapshot, pull, archive)", save);
       row("  of which: the leader's snapshot", snapshot);
       row("  of which: pull and archive", save.minus(snapshot));
@@ -251,8 +252,8 @@ public final class ClusterBenchmark {
       }
       awaitEveryone(nodes, original, "the restore");
       Span restore = restorePhases.start().to(clock.get());
-      Span sent = restorePhases.until("archive sent");
-      Span ready = restorePhases.until("committing").minus(sent);
+      Span sent = restorePhases.until(TransferProgress.Stage.VERIFY);
+      Span ready = restorePhases.until(TransferProgress.Stage.COMMIT).minus(sent);
       row("online restore (every node has the state)", restore);
       row("  of which: send the archive into the log", sent);
       row("  of which: last chunks in, verify, extract", ready);

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * spent until then, so that a benchmark can split one operation into its stages. Thread-safe.
  */
 final class PhaseTimes implements TransferProgress {
-  private record Phase(Span.Mark at, String description) {}
+  private record Phase(Span.Mark at, Stage stage) {}
 
   private final Supplier<Span.Mark> clock;
   private final Span.Mark start;
@@ -28,10 +28,10 @@ final class PhaseTimes implements TransferProgress {
   }
 
   @Override
-  public void phase(String description) {
+  public void phase(Stage stage, String description) {
     Span.Mark now = clock.get();
     synchronized (this) {
-      phases.add(new Phase(now, description));
+      phases.add(new Phase(now, stage));
     }
   }
 
@@ -41,17 +41,17 @@ final class PhaseTimes implements TransferProgress {
   }
 
   /**
-   * Returns the span from this object's creation until the first phase that contains {@code text}.
+   * Returns the span from this object's creation until {@code stage} was first reported.
    *
-   * @throws IllegalStateException if no such phase was reported
+   * @throws IllegalStateException if it was not reported
    */
-  synchronized Span until(String text) {
+  synchronized Span until(Stage stage) {
     for (Phase p : phases) {
-      if (p.description().contains(text)) {
+      if (p.stage() == stage) {
         return start.to(p.at());
       }
     }
-    throw new IllegalStateException("no phase containing \"" + text + "\" was reported; phases: "
-        + phases.stream().map(Phase::description).toList());
+    throw new IllegalStateException("stage " + stage + " was not reported; stages: "
+        + phases.stream().map(Phase::stage).distinct().toList());
   }
 }

@@ -94,7 +94,7 @@ final class ChunkSender {
       }
       if (read == archiveBytes) {
         // The last chunks wait for the servers to apply them; the last one starts their verification.
-        progress.phase("archive sent; the servers are staging and verifying it");
+        progress.phase(TransferProgress.Stage.VERIFY, "archive sent; the servers are staging and verifying it");
       }
       InFlight head = window.peek();
       RaftClientReply reply;

@@ -230,7 +230,7 @@ public final class RestoreClient implements AutoCloseable {
       for (int attempt = 1; ; attempt++) {
         CommitGate.Decision gate = awaitGate(id, probe, progress);
         Membership membership = probe.lastMembership();
-        progress.phase("committing (" + String.join(", ", new TreeSet<>(gate.ready())) + " ready)");
+        progress.phase(TransferProgress.Stage.COMMIT, "committing (" + String.join(", ", new TreeSet<>(gate.ready())) + " ready)");
         inFlightRestore = null; // from here the outcome is the group's: never abort a COMMIT that may apply
         Optional<RestoreOutcome> committed = commit(id, chunks, digest, membership);
         if (committed.isPresent()) {
@@ -263,7 +263,7 @@ public final class RestoreClient implements AutoCloseable {
       long now = System.nanoTime();
       round.statuses().keySet().forEach(server -> lastAnswers.put(server, now));
       CommitGate.Decision d = CommitGate.decide(probe.lastMembership(), round.statuses(), lastAnswers, now, timing);
-      progress.phase(RestoreStages.describe(probe.lastMembership(), round.statuses()));
+      progress.phase(TransferProgress.Stage.VERIFY, RestoreStages.describe(probe.lastMembership(), round.statuses()));
       switch (d.verdict()) {
         case COMMIT:
           if (!d.note().isEmpty()) {

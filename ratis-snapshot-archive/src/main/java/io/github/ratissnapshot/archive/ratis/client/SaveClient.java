@@ -101,7 +101,7 @@ public final class SaveClient implements AutoCloseable {
   /** Asks the server (or the leader) for a fresh snapshot, pins it, and starts pulling it. */
   private PulledSnapshot snapshotAndPull() throws IOException {
     RaftClientReply snap;
-    progress.phase((server == null ? "the leader" : server.toString()) + " taking a snapshot");
+    progress.phase(TransferProgress.Stage.SNAPSHOT, (server == null ? "the leader" : server.toString()) + " taking a snapshot");
     try {
       snap = clients.call(c -> {
         if (server == null) {
@@ -120,7 +120,7 @@ public final class SaveClient implements AutoCloseable {
           + snap.getException());
     }
     RaftPeerId target = snap.getServerId();
-    progress.phase(target + " took a snapshot at index " + snap.getLogIndex() + "; pulling it");
+    progress.phase(TransferProgress.Stage.PULL, target + " took a snapshot at index " + snap.getLogIndex() + "; pulling it");
     PinInfo pin = pin(target);
     if (snap.getLogIndex() < 0 || pin.index() < snap.getLogIndex()) {
       // No snapshot was taken now: the pinned one is older than the state the save must cover.

@@ -19,11 +19,26 @@ public interface TransferProgress {
   void update(long done, long total);
 
   /**
-   * Reports what the operation is doing now, for a person: {@code "n1 taking a snapshot"},
-   * {@code "n1 ready, n2 verifying, n3 staging 40%"}, {@code "committing"}. Until the next call, or the next
-   * {@link #update}, this is the operation's state. Ignored by default.
+   * Reports what the operation is doing now: its stage, for a program, and a line for a person:
+   * {@code "n1 taking a snapshot"}, {@code "n1 ready, n2 verifying, n3 staging 40%"}, {@code "committing"}.
+   * Until the next call, or the next {@link #update}, this is the operation's state. A stage may be reported
+   * more than once (a restore reports each member's progress while it verifies). Ignored by default.
    *
+   * @param stage where the operation is; the wording of {@code description} may change between releases, the
+   *     stages do not
    * @param description one short line
    */
-  default void phase(String description) {}
+  default void phase(Stage stage, String description) {}
+
+  /** The stages of a save or a restore that move no bytes of state, in the order they come. */
+  enum Stage {
+    /** Save: a server is taking the snapshot to archive. */
+    SNAPSHOT,
+    /** Save: the snapshot is taken; its bytes are pulled and archived (reported with {@link #update}). */
+    PULL,
+    /** Restore: every chunk is sent; the servers stage and verify the archive. */
+    VERIFY,
+    /** Restore: the servers that must be are ready; the commit is under way. */
+    COMMIT
+  }
 }
