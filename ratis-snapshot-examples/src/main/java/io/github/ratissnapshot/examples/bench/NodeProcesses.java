@@ -1,11 +1,13 @@
 package io.github.ratissnapshot.examples.bench;
 
 import io.github.ratissnapshot.examples.Main;
+import io.github.ratissnapshot.examples.Polling;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,24 +126,33 @@ final class NodeProcesses implements BenchNodes {
     int colon = address.lastIndexOf(':');
     InetSocketAddress at = new InetSocketAddress(address.substring(0, colon),
         Integer.parseInt(address.substring(colon + 1)));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      checkRunning();
-      try (Socket s = new Socket()) {
-        s.connect(at, 1000);
-        return;
-      } catch (IOException notYet) {
-        if (System.nanoTime() > deadline) {
-          throw new IOException("node " + peer.getId() + " did not listen at " + address + " within 60 s (its "
-              + "output: " + log + ")", notYet);
-        }
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while waiting for node " + peer.getId(), e);
-      }
+    IOException[] exited = new IOException[1];
+    try {
+      Polling.until(Duration.ofSeconds(60), "node " + peer.getId() + " to listen at " + address + " (its output: "
+          + log + ")", () -> {
+            try {
+              checkRunning();
+            } catch (IOException e) {
+              exited[0] = e;
+              return true;
+            }
+            return accepts(at);
+          });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for node " + peer.getId(), e);
+    }
+    if (exited[0] != null) {
+      throw exited[0];
+    }
+  }
+
+  private static boolean accepts(InetSocketAddress at) {
+    try (Socket s = new Socket()) {
+      s.connect(at, 1000);
+      return true;
+    } catch (IOException notYet) {
+      return false;
     }
   }
 
