@@ -93,14 +93,13 @@ public final class BackupAgent implements AutoCloseable {
     Instant start = clock.instant();
     List<String> published = new ArrayList<>();
     List<String> deleted = new ArrayList<>();
-    long[] termIndex = {-1, -1, 0};
     Stages stages = new Stages();
     try (ArchiveLease.Keeper keeper = lease == null ? null : lease.keep()) {
       if (keeper != null) {
         stages.enter("lease");
         Optional<String> standby = keeper.standby();
         if (standby.isPresent()) {
-          return stages.result(start, CycleResult.Outcome.STANDBY, standby.get(), termIndex, published, deleted);
+          return stages.result(start, CycleResult.Outcome.STANDBY, standby.get(), published, deleted);
         }
       }
       stages.enter("clean-up");
@@ -114,9 +113,9 @@ public final class BackupAgent implements AutoCloseable {
         cleanedUp = true;
       }
       stages.enter("check");
-      Optional<String> unchanged = unchanged(termIndex);
+      Optional<String> unchanged = unchanged(stages);
       if (unchanged.isPresent()) {
-        return stages.result(start, CycleResult.Outcome.SKIPPED, unchanged.get(), termIndex, published, deleted);
+        return stages.result(start, CycleResult.Outcome.SKIPPED, unchanged.get(), published, deleted);
       }
       stages.enter("save");
       try (SaveClient save = SaveClient.newBuilder(connection).writer(writer).build();
@@ -124,9 +123,7 @@ public final class BackupAgent implements AutoCloseable {
         stages.enter("verify");
         verify(snapshot);
         SnapshotMeta meta = snapshot.meta();
-        termIndex[0] = meta.term();
-        termIndex[1] = meta.index();
-        termIndex[2] = snapshot.archiveBytes();
+        stages.archive(meta.term(), meta.index(), snapshot.archiveBytes());
         ArchiveName name = new ArchiveName(group, meta.created().orElseGet(clock::instant), meta.term(), meta.index());
         String stateSha256 = snapshot.summary().state().sha256Hex();
         for (ArchiveStore s : destinations) {
@@ -154,36 +151,45 @@ public final class BackupAgent implements AutoCloseable {
         }
         stages.enter("retention");
         for (ArchiveStore s : destinations) {
-          RetentionPolicy.Decision d = retention.apply(s.list(group).archives(), maxDeletes);
+          List<StoredArchive> archives = s.list(group).archives();
+          RetentionPolicy.Decision d = retention.apply(archives, maxDeletes);
           for (StoredArchive a : d.delete()) {
             s.delete(a.name());
             deleted.add(s.addressOf(a.name()));
           }
+          stages.kept.put(s.location(), archives.size() - d.delete().size());
+        }
+      } else {
+        for (ArchiveStore s : destinations) {
+          stages.kept.put(s.location(), s.list(group).archives().size());
         }
       }
-      for (ArchiveStore s : destinations) {
-        stages.kept.put(s.location(), s.list(group).archives().size());
-      }
-      return stages.result(start, CycleResult.Outcome.PUBLISHED, "published", termIndex, published, deleted);
+      return stages.result(start, CycleResult.Outcome.PUBLISHED, "published", published, deleted);
     } catch (IOException | RuntimeException e) {
       for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
         if (t instanceof RemoteArchiveException r && r.problem() == RemoteProblem.NO_SNAPSHOT) {
           // A group that has applied nothing yet has no state to archive; that is not a failure.
           return stages.result(start, CycleResult.Outcome.SKIPPED, "the group has no state to archive yet ("
-              + r.getMessage() + ")", termIndex, published, deleted);
+              + r.getMessage() + ")", published, deleted);
         }
       }
-      return stages.result(start, CycleResult.Outcome.FAILED, Causes.describe(e), termIndex, published, deleted);
+      return stages.result(start, CycleResult.Outcome.FAILED, Causes.describe(e), published, deleted);
     }
   }
 
-  /** The stages of one cycle and how long each took (a stage entered again adds up). */
+  /**
+   * The stages of one cycle and how long each took (a stage entered again adds up), and the archive it made or
+   * found current.
+   */
   private final class Stages {
     private final Map<String, Duration> took = new LinkedHashMap<>();
     private final Map<String, Integer> kept = new LinkedHashMap<>();
     private final List<String> cleanedUp = new ArrayList<>();
     private String current;
     private long since;
+    private long term = -1;
+    private long index = -1;
+    private long bytes;
 
     void enter(String stage) {
       close();
@@ -197,13 +203,20 @@ public final class BackupAgent implements AutoCloseable {
       }
     }
 
-    CycleResult result(Instant start, CycleResult.Outcome outcome, String message, long[] termIndex,
-        List<String> published, List<String> deleted) {
+    /** Records the archive of this cycle: made by it ({@code archiveBytes} > 0) or found current (0). */
+    void archive(long archiveTerm, long archiveIndex, long archiveBytes) {
+      term = archiveTerm;
+      index = archiveIndex;
+      bytes = archiveBytes;
+    }
+
+    CycleResult result(Instant start, CycleResult.Outcome outcome, String message, List<String> published,
+        List<String> deleted) {
       String last = current;
       close();
       current = null;
-      return new CycleResult(start, clock.instant(), outcome, last, message, termIndex[0], termIndex[1],
-          termIndex[2], published, deleted, cleanedUp, took, kept);
+      return new CycleResult(start, clock.instant(), outcome, last, message, term, index, bytes, published,
+          deleted, cleanedUp, took, kept);
     }
   }
 
@@ -253,7 +266,7 @@ public final class BackupAgent implements AutoCloseable {
 
 
   /** Returns why nothing needs saving, or empty when the group applied something since the newest archive. */
-  private Optional<String> unchanged(long[] termIndex) throws IOException {
+  private Optional<String> unchanged(Stages stages) throws IOException {
     StoredArchive newest = null;
     for (ArchiveStore s : destinations) {
       Optional<StoredArchive> n = s.list(group).newest();
@@ -278,8 +291,7 @@ public final class BackupAgent implements AutoCloseable {
     if (changed > newest.name().index()) {
       return Optional.empty();
     }
-    termIndex[0] = newest.name().term();
-    termIndex[1] = newest.name().index();
+    stages.archive(newest.name().term(), newest.name().index(), 0);
     return Optional.of("nothing changed since " + newest.name().fileName() + " (the group's state is as of index "
         + Math.max(changed, 0) + ")");
   }
