@@ -414,7 +414,7 @@ public final class S3Store implements ArchiveStore {
             + where.url(where.rootPrefix()) + " and list and abort multipart uploads", e);
       }
       String detail = s.awsErrorDetails() != null && s.awsErrorDetails().errorMessage() != null
-          ? s.awsErrorDetails().errorMessage() : s.getMessage();
+          ? s.awsErrorDetails().errorMessage() : "no error message (request " + s.requestId() + ")";
       return new IOException("failed to " + what + " " + target + " at " + at + ": " + s.statusCode()
           + (code != null ? " " + code : "") + ": " + detail, e);
     }

@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,8 +31,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -64,8 +67,14 @@ class S3StoreIT {
   }
 
   private S3Store storeAt(String location, String secret) {
+    return storeAt(location, secret, b -> { });
+  }
+
+  private S3Store storeAt(String location, String secret, Consumer<S3ClientBuilder> configure) {
     S3Location where = S3Location.parse(location);
-    S3Client client = S3Store.clientBuilder(where)
+    S3ClientBuilder builder = S3Store.clientBuilder(where);
+    configure.accept(builder);
+    S3Client client = builder
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3TestServer.ACCESS_KEY,
             secret)))
         .build();
@@ -192,6 +201,47 @@ class S3StoreIT {
       }
     }
   }
+
+  // The store tries a part 3 times (S3Store.PART_ATTEMPTS); the SDK's own retries are off in these two tests so
+  // that every refusal reaches the store.
+
+  @Test
+  void aPartTheServerRefusesTwiceIsSentAgainAndTheArchiveArrivesWhole() throws Exception {
+    Path large = file("large.snap", 12L << 20, 6); // parts of 5, 5 and 2 MiB
+    server.refusals().refuse(2, 2);
+    try (S3Store store = storeWithoutSdkRetries("part-size=5MiB&concurrency=2"); S3Client raw = server.client()) {
+      StoredArchive a = store.publish(large, name(0, 3, 700), STATE_SHA);
+      assertThat(server.refusals().refused()).isEqualTo(2);
+      assertThat(store.list(GROUP).archives()).containsExactly(a);
+      try (InputStream in = store.open(a.name())) {
+        assertThat(sha256(in)).isEqualTo(sha256(large)).isEqualTo(a.archiveSha256());
+      }
+      assertThat(raw.listMultipartUploads(r -> r.bucket(BUCKET)).uploads()).isEmpty();
+    }
+  }
+
+  @Test
+  void aPartRefusedOnEveryAttemptFailsThePublishNamingItAndAbortsTheUpload() throws Exception {
+    Path large = file("large.snap", 12L << 20, 7);
+    server.refusals().refuse(2, 3);
+    ArchiveName n = name(0, 3, 800);
+    try (S3Store store = storeWithoutSdkRetries("part-size=5MiB&concurrency=1"); S3Client raw = server.client()) {
+      assertThatThrownBy(() -> store.publish(large, n, STATE_SHA))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("failed to upload part 2 of s3://archives/" + n.key() + " at " + server.endpoint()
+              + ": 500: no error message (request ");
+      assertThat(server.refusals().refused()).isEqualTo(3);
+      assertThat(store.list(GROUP).archives()).isEmpty();
+      assertThat(raw.listMultipartUploads(r -> r.bucket(BUCKET)).uploads()).as("uploads left behind").isEmpty();
+      assertThat(keys(raw)).isEmpty();
+    }
+  }
+
+  private S3Store storeWithoutSdkRetries(String options) {
+    return storeAt(server.location(BUCKET, options), S3TestServer.SECRET_KEY,
+        b -> b.overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())));
+  }
+
 
   @Test
   void cleanUpLeavesUploadsYoungerThanTheStaleAgeAndThoseOfOtherGroups() throws Exception {

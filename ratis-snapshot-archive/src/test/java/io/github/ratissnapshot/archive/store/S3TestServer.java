@@ -2,11 +2,19 @@ package io.github.ratissnapshot.archive.store;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.domain.MultipartPart;
+import org.jclouds.blobstore.domain.MultipartUpload;
+import org.jclouds.blobstore.util.ForwardingBlobStore;
+import org.jclouds.io.Payload;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -29,11 +37,46 @@ public final class S3TestServer implements AutoCloseable {
   private final Path directory;
   private final S3Proxy proxy;
   private final int port;
+  private final PartRefusals refusals;
 
-  private S3TestServer(Path directory, S3Proxy proxy, int port) {
+  private S3TestServer(Path directory, S3Proxy proxy, int port, PartRefusals refusals) {
     this.directory = directory;
     this.proxy = proxy;
     this.port = port;
+    this.refusals = refusals;
+  }
+
+  /**
+   * The server's storage, which can be told to fail the next uploads of a part: s3proxy then answers those
+   * requests with a server error, as an S3 service in trouble does. Thread-safe.
+   */
+  public static final class PartRefusals extends ForwardingBlobStore {
+    private final Map<Integer, AtomicInteger> left = new ConcurrentHashMap<>();
+    private final AtomicInteger refused = new AtomicInteger();
+
+    PartRefusals(BlobStore delegate) {
+      super(delegate);
+    }
+
+    /** Fails the next {@code times} uploads of part {@code partNumber} (of any upload). */
+    public void refuse(int partNumber, int times) {
+      left.put(partNumber, new AtomicInteger(times));
+    }
+
+    /** Returns how many part uploads were failed so far. */
+    public int refused() {
+      return refused.get();
+    }
+
+    @Override
+    public MultipartPart uploadMultipartPart(MultipartUpload mpu, int partNumber, Payload payload) {
+      AtomicInteger n = left.get(partNumber);
+      if (n != null && n.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
+        refused.incrementAndGet();
+        throw new RuntimeException("refused part " + partNumber + " (injected by the test)");
+      }
+      return super.uploadMultipartPart(mpu, partNumber, payload);
+    }
   }
 
   /**
@@ -59,7 +102,8 @@ public final class S3TestServer implements AutoCloseable {
     }
     BlobStoreContext context = ContextBuilder.newBuilder(provider).credentials("unused", "unused")
         .overrides(p).build(BlobStoreContext.class);
-    S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore())
+    PartRefusals refusals = new PartRefusals(context.getBlobStore());
+    S3Proxy proxy = S3Proxy.builder().blobStore(refusals)
         .endpoint(URI.create("http://127.0.0.1:" + port))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
         .build();
@@ -71,7 +115,7 @@ public final class S3TestServer implements AutoCloseable {
       }
       Thread.sleep(10);
     }
-    return new S3TestServer(directory, proxy, proxy.getPort());
+    return new S3TestServer(directory, proxy, proxy.getPort(), refusals);
   }
 
   /** Starts a server over {@code directory} on any free port. */
@@ -89,6 +133,11 @@ public final class S3TestServer implements AutoCloseable {
     System.out.println(s.location(args[1], "") + " (AWS_ACCESS_KEY_ID=" + ACCESS_KEY + " AWS_SECRET_ACCESS_KEY="
         + SECRET_KEY + ")");
     Thread.currentThread().join();
+  }
+
+  /** Returns its storage's fault switch. */
+  public PartRefusals refusals() {
+    return refusals;
   }
 
   /** Returns the port it listens on. */
