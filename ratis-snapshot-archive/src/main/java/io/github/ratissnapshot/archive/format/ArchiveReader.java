@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -110,10 +111,27 @@ public final class ArchiveReader {
    * @throws IOException if reading or writing fails; no file is left behind
    */
   public ExtractedState extract(InputStream archive, Path directory) throws IOException {
+    return extract(archive, directory, null);
+  }
+
+  /**
+   * As {@link #extract(InputStream, Path)}, and feeds the state's bytes to {@code stateDigest} on the way
+   * (the MD5 of a Ratis snapshot's {@code .md5}, say), so that the state file need not be read again.
+   *
+   * @param archive the archive, read to its end; not closed
+   * @param directory where the state file is created
+   * @param stateDigest updated with every byte of {@code state.bin}; null for none. Its value is meaningful
+   *     only if this returns
+   * @return the verified state; the caller must close it (or {@link ExtractedState#moveTo move} it)
+   * @throws ArchiveException if the archive is invalid or corrupt; no file is left behind
+   * @throws IOException if reading or writing fails; no file is left behind
+   */
+  public ExtractedState extract(InputStream archive, Path directory, MessageDigest stateDigest) throws IOException {
     Path file = Files.createTempFile(directory, "state-", ExtractedState.SUFFIX);
     boolean ok = false;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      ArchiveSummary summary = read(archive, Channels.newOutputStream(channel));
+      OutputStream sink = Channels.newOutputStream(channel);
+      ArchiveSummary summary = read(archive, stateDigest == null ? sink : new DigestOutputStream(sink, stateDigest));
       channel.force(true);
       ok = true;
       return new ExtractedState(summary, file);

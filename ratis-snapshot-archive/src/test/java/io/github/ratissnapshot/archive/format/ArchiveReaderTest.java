@@ -18,6 +18,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -227,6 +228,21 @@ class ArchiveReaderTest {
       assertThat(state.meta()).isEqualTo(META);
     }
     assertThat(file).doesNotExist();
+    assertThat(dir).isEmptyDirectory();
+  }
+
+  @Test
+  void extractFeedsTheStateToTheGivenDigestAndAnInvalidArchiveLeavesNoFile() throws Exception {
+    MessageDigest md5 = Digests.md5();
+    try (ExtractedState state = ArchiveReader.defaults().extract(
+        new ByteArrayInputStream(Fixtures.writtenArchive()), dir, md5)) {
+      assertThat(Digests.hex(md5.digest())).isEqualTo(Digests.md5Hex(state.path()))
+          .isEqualTo(Digests.hex(Digests.md5().digest(STATE)));
+    }
+    byte[] corrupt = Fixtures.writtenArchive();
+    corrupt[corrupt.length - 8] ^= 1; // the gzip trailer's CRC-32
+    assertThatThrownBy(() -> ArchiveReader.defaults().extract(new ByteArrayInputStream(corrupt), dir, Digests.md5()))
+        .isInstanceOf(ArchiveException.class);
     assertThat(dir).isEmptyDirectory();
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.ratissnapshot.archive.format.ArchiveException;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Configuration;
+import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.format.Snapshot;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.ratis.client.OfflineSeeder;
@@ -71,7 +72,8 @@ class OfflineSeedIT {
       assertThat(r.meta()).isEqualTo(meta);
       assertThat(r.snapshotFile().getFileName().toString())
           .isEqualTo("snapshot." + meta.term() + "_" + meta.index());
-      assertThat(r.snapshotFile().resolveSibling(r.snapshotFile().getFileName() + ".md5")).exists();
+      assertThat(Files.readString(r.snapshotFile().resolveSibling(r.snapshotFile().getFileName() + ".md5")))
+          .as("the .md5 written while extracting").startsWith(Digests.md5Hex(r.snapshotFile()) + " ");
     }
     try (LoopbackCluster b = LoopbackCluster.define(rootB, groupB, KvTestStateMachine::new,
         LoopbackCluster::smallLogs).startRecovering()) {

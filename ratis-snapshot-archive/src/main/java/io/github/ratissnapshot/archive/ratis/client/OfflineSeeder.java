@@ -14,6 +14,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -91,8 +92,9 @@ public final class OfflineSeeder {
     try {
       storage.initialize();
       smDir = storage.getStorageDir().getStateMachineDir().toPath();
+      MessageDigest md5 = Digests.md5();
       try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
-          ExtractedState state = ArchiveReader.defaults().extract(in, smDir)) {
+          ExtractedState state = ArchiveReader.defaults().extract(in, smDir, md5)) {
         SnapshotMeta meta = state.meta();
         if (meta.term() < 1) {
           throw new IOException("the archive's Term is 0: a Ratis group seeded with term 0 never elects a "
@@ -103,7 +105,7 @@ public final class OfflineSeeder {
         state.moveTo(snapshot);
         File snapshotFile = snapshot.toFile();
         AtomicFile.write(MD5FileUtil.getDigestFileForFile(snapshotFile).toPath(),
-            Digests.checksumLine(Digests.md5Hex(snapshot), snapshotFile.getName()));
+            Digests.checksumLine(Digests.hex(md5.digest()), snapshotFile.getName()));
         return new Result(meta, target, snapshot);
       }
     } finally {
