@@ -128,19 +128,26 @@ class RestoreIT {
     Path bad = corrupt(corruption, dir);
     byte[] badBytes = Files.readAllBytes(bad);
     Path storage = dir.resolve("storage");
+    Path derivedStorage = dir.resolve("storage-of-a-derived-group");
 
     List<CliProcess.Result> results = CliProcess.runConcurrently(List.of(
         List.of("verify", bad.toString()),
         List.of("inspect", bad.toString()),
         List.of("inspect", "--format", "json", bad.toString()),
         List.of("seed", "--storage-dir", storage.toString(), "--peer", "n1", "--peers", cluster.peersArgument(),
-            "--group", UUID.randomUUID().toString(), bad.toString())));
+            "--group", UUID.randomUUID().toString(), bad.toString()),
+        // Without --group the group id comes from the archive's meta.json, read before the archive is verified.
+        List.of("seed", "--storage-dir", derivedStorage.toString(), "--peer", "n1", "--peers",
+            cluster.peersArgument(), bad.toString())));
 
     assertRejected(results.get(0), "verify");
     assertRejected(results.get(1), "inspect");
     assertRejected(results.get(2), "inspect");
     assertRejected(results.get(3), "seed");
+    assertRejected(results.get(4), "seed");
+    assertThat(results.get(4).stderr()).isEqualTo(results.get(3).stderr());
     assertThat(namesIn(storage)).as("seed created nothing in the storage directory").isEmpty();
+    assertThat(namesIn(derivedStorage)).as("seed without --group created nothing").isEmpty();
     assertThat(Files.readAllBytes(bad)).as("the archive is left as it was").isEqualTo(badBytes);
   }
 

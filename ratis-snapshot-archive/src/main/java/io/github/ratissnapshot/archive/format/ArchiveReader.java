@@ -89,6 +89,23 @@ public final class ArchiveReader {
   }
 
   /**
+   * Reads a gzip-compressed archive only as far as its {@code meta.json} (the first entry in archives written
+   * by this project, Consul and Nomad) and returns it. Nothing after it is read, so nothing after it is
+   * verified, and the metadata itself is not yet checked against {@code SHA256SUMS}: use this to decide what
+   * to do with an archive that a full {@link #read} then verifies, never instead of one.
+   *
+   * @param archive the archive, read until {@code meta.json} has been read; not closed
+   * @return the metadata as the archive states it
+   * @throws ArchiveException if what is read before it is invalid, or the archive has no {@code meta.json}
+   * @throws IOException if reading fails
+   */
+  public SnapshotMeta peekMeta(InputStream archive) throws IOException {
+    try (GzipMemberInputStream gzip = new GzipMemberInputStream(archive, GZIP_INPUT_BUFFER)) {
+      return new Pass(gzip, OutputStream.nullOutputStream()).untilMeta();
+    }
+  }
+
+  /**
    * Verifies a gzip-compressed archive without keeping its state.
    *
    * @param archive the archive, read to its end; not closed
@@ -177,17 +194,34 @@ public final class ArchiveReader {
     ArchiveSummary run() throws IOException {
       TarArchiveEntry e;
       while ((e = nextEntry()) != null) {
-        long offset = raw.position();
-        checkHeader(e, offset);
-        switch (e.getName()) {
-          case ArchiveLayout.META -> readMeta(e);
-          case ArchiveLayout.STATE -> readState(e);
-          case ArchiveLayout.SUMS -> sums = Sha256Sums.parse(readSmall(e, maxSumsBytes));
-          default -> readSmall(e, maxSumsBytes); // SHA256SUMS.sealed: kept in the summary only
-        }
+        readEntry(e);
       }
       checkEnd();
       return verdict();
+    }
+
+    /** Reads entries until {@code meta.json} has been read; the whole archive if it has none. */
+    SnapshotMeta untilMeta() throws IOException {
+      TarArchiveEntry e;
+      while ((e = nextEntry()) != null) {
+        readEntry(e);
+        if (meta != null) {
+          return meta;
+        }
+      }
+      checkEnd();
+      return verdict().meta();
+    }
+
+    private void readEntry(TarArchiveEntry e) throws IOException {
+      long offset = raw.position();
+      checkHeader(e, offset);
+      switch (e.getName()) {
+        case ArchiveLayout.META -> readMeta(e);
+        case ArchiveLayout.STATE -> readState(e);
+        case ArchiveLayout.SUMS -> sums = Sha256Sums.parse(readSmall(e, maxSumsBytes));
+        default -> readSmall(e, maxSumsBytes); // SHA256SUMS.sealed: kept in the summary only
+      }
     }
 
     private TarArchiveEntry nextEntry() throws IOException {

@@ -195,6 +195,42 @@ class ArchiveReaderTest {
   }
 
   @Test
+  void peekMetaReadsOnlyAsFarAsMetaJson() throws Exception {
+    byte[] archive = archiveOf(META.withSize(8L << 20), 33);
+    ByteArrayInputStream in = new ByteArrayInputStream(archive);
+    assertThat(ArchiveReader.defaults().peekMeta(in)).isEqualTo(META.withSize(8L << 20));
+    assertThat(archive.length - in.available()).as("bytes read of %,d", archive.length)
+        .isLessThan(archive.length / 4);
+  }
+
+  @Test
+  void peekMetaDoesNotVerifyWhatFollowsButReadDoes() throws Exception {
+    byte[] corrupt = Fixtures.writtenArchive();
+    corrupt[corrupt.length - 8] ^= 1; // the gzip trailer's CRC-32
+    assertThat(ArchiveReader.defaults().peekMeta(new ByteArrayInputStream(corrupt))).isEqualTo(META);
+    assertThatThrownBy(() -> ArchiveReader.defaults().verify(new ByteArrayInputStream(corrupt)))
+        .isInstanceOf(ArchiveException.class);
+  }
+
+  @Test
+  void peekMetaOfAnArchiveWithoutMetaJsonSaysItIsMissing() {
+    TarBuilder tar = new TarBuilder();
+    tar.file("state.bin", STATE);
+    tar.file("SHA256SUMS", ENTRIES.get("SHA256SUMS"));
+    assertThatThrownBy(() -> ArchiveReader.defaults().peekMeta(gzipped(tar.end())))
+        .isInstanceOfSatisfying(ArchiveException.class,
+            e -> assertThat(e.problem()).isEqualTo(ArchiveException.Problem.MISSING_ENTRY))
+        .hasMessageContaining("meta.json");
+  }
+
+  @Test
+  void peekMetaOfSomethingNotGzipSaysSo() {
+    assertThatThrownBy(() -> ArchiveReader.defaults().peekMeta(new ByteArrayInputStream(utf8("PK\3\4"))))
+        .isInstanceOf(ArchiveException.class)
+        .hasMessage("not a gzip stream: it starts with 0x504b, not 0x1f8b");
+  }
+
+  @Test
   void readsAnEmptyState() throws Exception {
     byte[] archive = archiveOf(META.withSize(0), 1);
 
