@@ -175,12 +175,8 @@ public final class ClusterBenchmark {
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
           Sizes.format(Runtime.getRuntime().maxMemory()));
       String leader = awaitLeader(nodes);
-      String original;
       long t0 = System.nanoTime();
-      try (RaftClient c = nodes.newClient()) {
-        original = c.io().send(BlobStateMachine.generate(1, size)).getMessage().getContent().toStringUtf8();
-      }
-      awaitEveryone(nodes, original, "generating the state");
+      String original = generate(nodes, 1, size, "generating the state");
       double generate = seconds(t0);
       out.printf("%-52s %9.2f s%n", "generate the state on every node", generate);
 
@@ -188,90 +184,144 @@ public final class ClusterBenchmark {
       Span localWrite = localArchiveWrite(clock);
       row("baseline: archive write from a local file", localWrite);
 
-      GroupConnection connection = GroupConnection.newBuilder().group(group).requestTimeout(phaseLimit).build();
-      Path archive = scratch.resolve("bench.snap");
-      settle();
-      PhaseTimes savePhases = new PhaseTimes(clock);
-      ArchiveSummary saved;
-      try (SaveClient save = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
-          .progress(savePhases).build(); AtomicFile file = AtomicFile.create(archive, false)) {
-        saved = save.writeTo(file.stream());
-        file.commit();
-      }
-      Span save = savePhases.start().to(clock.get());
-      Span snapshot = savePhases.until(TransferProgress.Stage.PULL);
-      row("save (snapshot, pull, archive)", save);
-      row("  of which: the leader's snapshot", snapshot);
-      row("  of which: pull and archive", save.minus(snapshot));
-      if (saved.meta().size() != size) {
-        throw new IOException("saved " + saved.meta().size() + " bytes of state, expected " + size);
-      }
-      settle();
-      Span.Mark tp = clock.get();
-      try (SaveClient again = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
-          .writer(ArchiveWriter.newBuilder().level(0).build()).build()) {
-        again.writeTo(OutputStream.nullOutputStream()); // nothing applied since: no new snapshot
-      }
-      Span pull = tp.to(clock.get());
-      row("pull alone: same snapshot, level 0, to nowhere", pull);
-      settle();
-      Span.Mark tv = clock.get();
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
-        ArchiveReader.defaults().verify(in);
-      }
-      Span verify = tv.to(clock.get());
-      row("save + verify (what ratis-snapshot save does)", new Span(save.seconds() + verify.seconds(),
-          save.cpuSeconds() + verify.cpuSeconds()));
-
-      // The same state again at a new index, so that the agent's server takes a fresh snapshot as the save did.
-      try (RaftClient c = nodes.newClient()) {
-        c.io().send(BlobStateMachine.generate(1, size));
-      }
-      awaitEveryone(nodes, original, "generating the state again");
-      settle();
-      Span.Mark ta = clock.get();
-      CycleResult cycle;
-      try (BackupAgent agent = BackupAgent.newBuilder(connection).scratchDirectory(scratch)
-          .destination(new LocalDirectoryStore(scratch.resolve("store"), "store")).build()) {
-        cycle = agent.runOnce();
-      }
-      Span agent = ta.to(clock.get());
-      if (cycle.outcome() != CycleResult.Outcome.PUBLISHED) {
-        throw new IOException("the agent cycle did not publish: " + cycle.outcome() + " at " + cycle.stage() + ": "
-            + cycle.message());
-      }
-      row("agent cycle to a local store", agent);
-
-      try (RaftClient c = nodes.newClient()) {
-        c.io().send(BlobStateMachine.generate(2, 1 << 20));
-      }
-      settle();
-      PhaseTimes restorePhases = new PhaseTimes(clock);
-      try (RestoreClient restore = RestoreClient.newBuilder(connection).prepareTimeout(phaseLimit).build()) {
-        restore.restore(archive, restorePhases);
-      }
-      awaitEveryone(nodes, original, "the restore");
-      Span restore = restorePhases.start().to(clock.get());
-      Span sent = restorePhases.until(TransferProgress.Stage.VERIFY);
-      Span ready = restorePhases.until(TransferProgress.Stage.COMMIT).minus(sent);
-      row("online restore (every node has the state)", restore);
-      row("  of which: send the archive into the log", sent);
-      row("  of which: last chunks in, verify, extract", ready);
-      row("  of which: commit, swap, every node answers", restore.minus(sent).minus(ready));
-
+      Stages stages = new Stages(nodes, leader, clock);
+      Split save = stages.save();
+      Span pull = stages.pullAgain();
+      Span verify = stages.verify();
+      row("save + verify (what ratis-snapshot save does)", new Span(save.whole().seconds() + verify.seconds(),
+          save.whole().cpuSeconds() + verify.cpuSeconds()));
+      Span agent = stages.agentCycle();
+      Split restore = stages.restore(original);
       Span install = installToNewServer(nodes, leader, original, clock);
       if (install != null) {
         row("baseline: InstallSnapshot to a new server", install);
       }
 
-      Result r = new Result(size, Files.size(archive), where, generate, localWrite, save, snapshot, pull, verify,
-          agent, restore, sent, ready, install);
+      Result r = new Result(size, Files.size(stages.archive), where, generate, localWrite, save.whole(),
+          save.first(), pull, verify, agent, restore.whole(), restore.first(), restore.second(), install);
       out.printf("archive %s (%.2fx); save runs at %.2fx the local archive write; an agent cycle takes %.2fx a "
           + "save; %s%n", Sizes.format(r.archiveBytes()), r.compressionRatio(), r.saveVsLocalWrite(), r.agentVsSave(),
           install == null ? "InstallSnapshot did not finish"
               : String.format("restore takes %.2fx the time of one InstallSnapshot", r.restoreVsInstallSnapshot()));
       out.flush();
       return r;
+    }
+  }
+
+  /** An operation's span and the spans of its first stages (the rest is what remains of the whole). */
+  private record Split(Span whole, Span first, Span second) {}
+
+  /** Generates {@code bytes} of state from {@code seed} through the log; returns its fingerprint once all hold it. */
+  private String generate(BenchNodes nodes, long seed, long bytes, String phase)
+      throws IOException, InterruptedException {
+    String fingerprint;
+    try (RaftClient c = nodes.newClient()) {
+      fingerprint = c.io().send(BlobStateMachine.generate(seed, bytes)).getMessage().getContent().toStringUtf8();
+    }
+    awaitEveryone(nodes, fingerprint, phase);
+    return fingerprint;
+  }
+
+  /** The timed stages against the running cluster, in the order {@link #run} calls them; each prints its rows. */
+  private final class Stages {
+    private final BenchNodes nodes;
+    private final String leader;
+    private final Supplier<Span.Mark> clock;
+    private final GroupConnection connection;
+    private final Path archive;
+
+    Stages(BenchNodes nodes, String leader, Supplier<Span.Mark> clock) {
+      this.nodes = nodes;
+      this.leader = leader;
+      this.clock = clock;
+      this.connection = GroupConnection.newBuilder().group(nodes.group()).requestTimeout(phaseLimit).build();
+      this.archive = scratch.resolve("bench.snap");
+    }
+
+    /** Saves the leader's state to {@link #archive}: the whole save and, first, the leader's snapshot. */
+    Split save() throws IOException, InterruptedException {
+      settle();
+      PhaseTimes phases = new PhaseTimes(clock);
+      ArchiveSummary saved;
+      try (SaveClient save = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
+          .progress(phases).build(); AtomicFile file = AtomicFile.create(archive, false)) {
+        saved = save.writeTo(file.stream());
+        file.commit();
+      }
+      Span whole = phases.start().to(clock.get());
+      Span snapshot = phases.until(TransferProgress.Stage.PULL);
+      row("save (snapshot, pull, archive)", whole);
+      row("  of which: the leader's snapshot", snapshot);
+      row("  of which: pull and archive", whole.minus(snapshot));
+      if (saved.meta().size() != size) {
+        throw new IOException("saved " + saved.meta().size() + " bytes of state, expected " + size);
+      }
+      return new Split(whole, snapshot, null);
+    }
+
+    /** Pulls the same snapshot again (nothing was applied since, so none is taken) at level 0, to nowhere. */
+    Span pullAgain() throws IOException, InterruptedException {
+      settle();
+      Span.Mark start = clock.get();
+      try (SaveClient again = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
+          .writer(ArchiveWriter.newBuilder().level(0).build()).build()) {
+        again.writeTo(OutputStream.nullOutputStream());
+      }
+      Span pull = start.to(clock.get());
+      row("pull alone: same snapshot, level 0, to nowhere", pull);
+      return pull;
+    }
+
+    /** Verifies the saved archive, as {@code ratis-snapshot save} does after writing it. */
+    Span verify() throws IOException, InterruptedException {
+      settle();
+      Span.Mark start = clock.get();
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
+        ArchiveReader.defaults().verify(in);
+      }
+      return start.to(clock.get());
+    }
+
+    /** One agent cycle to a local store, after the same state is generated again at a new index. */
+    Span agentCycle() throws IOException, InterruptedException {
+      // A new index, so that the leader takes a fresh snapshot as the save did.
+      generate(nodes, 1, size, "generating the state again");
+      settle();
+      Span.Mark start = clock.get();
+      CycleResult cycle;
+      try (BackupAgent agent = BackupAgent.newBuilder(connection).scratchDirectory(scratch)
+          .destination(new LocalDirectoryStore(scratch.resolve("store"), "store")).build()) {
+        cycle = agent.runOnce();
+      }
+      Span span = start.to(clock.get());
+      if (cycle.outcome() != CycleResult.Outcome.PUBLISHED) {
+        throw new IOException("the agent cycle did not publish: " + cycle.outcome() + " at " + cycle.stage() + ": "
+            + cycle.message());
+      }
+      row("agent cycle to a local store", span);
+      return span;
+    }
+
+    /**
+     * Replaces the state with a small one, then restores the saved archive online until every node holds
+     * {@code original}: the whole restore, sending the archive, and the replicas' verification after it.
+     */
+    Split restore(String original) throws IOException, InterruptedException {
+      generate(nodes, 2, 1 << 20, "generating a small state");
+      settle();
+      PhaseTimes phases = new PhaseTimes(clock);
+      try (RestoreClient restore = RestoreClient.newBuilder(connection).prepareTimeout(phaseLimit).build()) {
+        restore.restore(archive, phases);
+      }
+      awaitEveryone(nodes, original, "the restore");
+      Span whole = phases.start().to(clock.get());
+      Span sent = phases.until(TransferProgress.Stage.VERIFY);
+      Span ready = phases.until(TransferProgress.Stage.COMMIT).minus(sent);
+      row("online restore (every node has the state)", whole);
+      row("  of which: send the archive into the log", sent);
+      row("  of which: last chunks in, verify, extract", ready);
+      row("  of which: commit, swap, every node answers", whole.minus(sent).minus(ready));
+      return new Split(whole, sent, ready);
     }
   }
 
