@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -66,37 +69,141 @@ public final class ArchiveWriter {
    * @throws IOException if reading the state or writing the archive fails
    */
   public ArchiveSummary write(OutputStream out, SnapshotMeta meta, InputStream state) throws IOException {
-    byte[] metaBytes = MetaJson.encode(meta);
     BlockGzipOutputStream gzip = new BlockGzipOutputStream(out, level, threads);
     try {
       BufferedOutputStream buffered = new BufferedOutputStream(gzip, COPY_BUFFER);
-      TarArchiveOutputStream tar = new TarArchiveOutputStream(buffered, ArchiveLayout.RECORD, "UTF-8");
-      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-      Instant mtime = roundToSecond(clock.instant());
-
-      Map<String, byte[]> sums = new LinkedHashMap<>();
-      List<ArchiveEntry> entries = new ArrayList<>(3);
-      sums.put(ArchiveLayout.META, sha256(metaBytes));
-      putSmallEntry(tar, ArchiveLayout.META, metaBytes, mtime);
-      entries.add(new ArchiveEntry(ArchiveLayout.META, metaBytes.length, sums.get(ArchiveLayout.META)));
-
-      tar.putArchiveEntry(entry(ArchiveLayout.STATE, meta.size(), mtime));
-      byte[] stateHash = copyExactly(state, tar, meta.size());
-      tar.closeArchiveEntry();
-      sums.put(ArchiveLayout.STATE, stateHash);
-      entries.add(new ArchiveEntry(ArchiveLayout.STATE, meta.size(), stateHash));
-
-      byte[] sumsBytes = Sha256Sums.format(sums);
-      putSmallEntry(tar, ArchiveLayout.SUMS, sumsBytes, mtime);
-      entries.add(new ArchiveEntry(ArchiveLayout.SUMS, sumsBytes.length, sha256(sumsBytes)));
-
-      tar.finish();
+      ArchiveSummary summary = writeTar(buffered, meta, tar -> copyExactly(state, tar, meta.size()));
       buffered.flush();
       gzip.finish();
-      return new ArchiveSummary(meta, entries);
+      return summary;
     } finally {
       gzip.release();
     }
+  }
+
+  /**
+   * Writes an archive of {@code meta} whose state arrives compressed: the segments of {@code state} go into
+   * the archive's gzip member as they are, between the tar headers and the tail this writer compresses, so
+   * the state is not compressed a second time. Each segment is inflated on the way to hash the state and to
+   * check that it is exactly {@code meta.size()} bytes; the state's SHA-256 in {@code SHA256SUMS} is of the
+   * bytes inflated here. The archive reads like any other; its bytes differ from those of
+   * {@link #write(OutputStream, SnapshotMeta, InputStream)} only in how the deflate data is cut into blocks,
+   * and its tar is the same byte for byte. The segments must be compressed at this writer's level for the
+   * gzip header to name it; the thread count plays no part.
+   *
+   * <p>As with the other {@code write}, {@code out} is not closed and is an incomplete archive to discard on
+   * any exception.
+   *
+   * @param out where the archive goes
+   * @param meta the metadata; its {@code Size} is the number of state bytes the segments must inflate to
+   * @param state the compressed state, read to its end
+   * @return the metadata and the entries written, with their SHA-256
+   * @throws StateSizeException if the segments inflate to fewer or more than {@code Size} bytes
+   * @throws CorruptArchiveException if a segment is not deflate data that continues the ones before it, or
+   *     ends the stream
+   * @throws IOException if getting a segment or writing the archive fails
+   */
+  public ArchiveSummary write(OutputStream out, SnapshotMeta meta, DeflatedState state) throws IOException {
+    SplicedGzipOutputStream gzip = new SplicedGzipOutputStream(out, level);
+    Inflater inflater = new Inflater(true);
+    try {
+      ArchiveSummary summary = writeTar(gzip, meta, tar -> {
+        tar.flush();
+        gzip.startSplice(meta.size());
+        return spliceExactly(state, gzip, tar, meta.size(), inflater);
+      });
+      // The tail continues the segments' deflate data: it inflates to itself only if the last segment ended
+      // where a block may start.
+      gzip.finish(inflater);
+      return summary;
+    } finally {
+      inflater.end();
+    }
+  }
+
+  /** Writes the state entry's content, right after its header, and returns its SHA-256. */
+  private interface StateContent {
+    byte[] write(TarArchiveOutputStream tar) throws IOException;
+  }
+
+  /** Writes the tar of {@code meta}, {@code state} and {@code SHA256SUMS} to {@code out}, to its end. */
+  private ArchiveSummary writeTar(OutputStream out, SnapshotMeta meta, StateContent state) throws IOException {
+    byte[] metaBytes = MetaJson.encode(meta);
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(out, ArchiveLayout.RECORD, "UTF-8");
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    Instant mtime = roundToSecond(clock.instant());
+
+    Map<String, byte[]> sums = new LinkedHashMap<>();
+    List<ArchiveEntry> entries = new ArrayList<>(3);
+    sums.put(ArchiveLayout.META, sha256(metaBytes));
+    putSmallEntry(tar, ArchiveLayout.META, metaBytes, mtime);
+    entries.add(new ArchiveEntry(ArchiveLayout.META, metaBytes.length, sums.get(ArchiveLayout.META)));
+
+    tar.putArchiveEntry(entry(ArchiveLayout.STATE, meta.size(), mtime));
+    byte[] stateHash = state.write(tar);
+    tar.closeArchiveEntry();
+    sums.put(ArchiveLayout.STATE, stateHash);
+    entries.add(new ArchiveEntry(ArchiveLayout.STATE, meta.size(), stateHash));
+
+    byte[] sumsBytes = Sha256Sums.format(sums);
+    putSmallEntry(tar, ArchiveLayout.SUMS, sumsBytes, mtime);
+    entries.add(new ArchiveEntry(ArchiveLayout.SUMS, sumsBytes.length, sha256(sumsBytes)));
+
+    tar.finish();
+    tar.flush();
+    return new ArchiveSummary(meta, entries);
+  }
+
+  /** Splices every segment into {@code gzip} and writes its inflated bytes through {@code tar}. */
+  private static byte[] spliceExactly(DeflatedState state, SplicedGzipOutputStream gzip, OutputStream tar,
+      long size, Inflater inflater) throws IOException {
+    MessageDigest sha = Digests.sha256();
+    byte[] segment = new byte[64 << 10];
+    byte[] plain = new byte[256 << 10];
+    long written = 0;
+    long segments = 0;
+    for (ByteBuffer next = state.nextSegment(); next != null; next = state.nextSegment()) {
+      int len = next.remaining();
+      if (segment.length < len) {
+        segment = new byte[len];
+      }
+      next.get(segment, 0, len);
+      long start = written;
+      gzip.splice(segment, 0, len);
+      inflater.setInput(segment, 0, len);
+      while (true) {
+        int n;
+        try {
+          n = inflater.inflate(plain);
+        } catch (DataFormatException e) {
+          throw new CorruptArchiveException(ArchiveException.Problem.BAD_COMPRESSED_DATA, ArchiveLayout.STATE,
+              String.format("compressed state segment %d (from state byte %,d) is not valid deflate data: %s",
+              segments, start, e.getMessage()), e);
+        }
+        if (n > 0) {
+          if (written + n > size) {
+            throw new StateSizeException(size, String.format(
+                "the compressed state inflates to more than the %,d bytes meta.json Size declares", size));
+          }
+          sha.update(plain, 0, n);
+          state.inflated(plain, 0, n);
+          tar.write(plain, 0, n);
+          written += n;
+        } else if (inflater.finished() || inflater.needsDictionary()) {
+          throw new CorruptArchiveException(ArchiveException.Problem.BAD_COMPRESSED_DATA, ArchiveLayout.STATE,
+              String.format("compressed state segment %d (from state byte %,d) %s", segments, start,
+                  inflater.finished() ? "ends the deflate stream" : "needs a dictionary"));
+        } else {
+          break; // needs input: the segment is used up
+        }
+      }
+      segments++;
+    }
+    if (written != size) {
+      throw new StateSizeException(size, String.format(
+          "the compressed state inflates to %,d bytes; meta.json Size declares %,d", written, size));
+    }
+    return sha.digest();
   }
 
   private static void putSmallEntry(TarArchiveOutputStream tar, String name, byte[] bytes, Instant mtime)
@@ -145,6 +252,11 @@ public final class ArchiveWriter {
   /** Rounds to the nearest second, as Go's {@code archive/tar} does with {@code ModTime}. */
   private static Instant roundToSecond(Instant t) {
     return Instant.ofEpochSecond(t.getEpochSecond() + (t.getNano() >= 500_000_000 ? 1 : 0));
+  }
+
+  /** Returns the gzip level this writer compresses at, 0 to 9. */
+  public int level() {
+    return level;
   }
 
   /** Configures an {@link ArchiveWriter}. Not thread-safe. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -29,7 +28,7 @@ import java.util.zip.Deflater;
 final class BlockGzipOutputStream extends OutputStream {
   /** Uncompressed bytes per block: twice pigz's default, and below G1's humongous-object size on small heaps. */
   static final int BLOCK_SIZE = 256 * 1024;
-  private static final int DICTIONARY = 32 * 1024;
+  private static final int DICTIONARY = RawDeflate.DICTIONARY;
 
   private final OutputStream out;
   private final int level;
@@ -184,26 +183,9 @@ final class BlockGzipOutputStream extends OutputStream {
       d = new Deflater(level, true);
     }
     try {
-      d.reset();
-      if (dictionary != null) {
-        d.setDictionary(dictionary, dictionary.length - DICTIONARY, DICTIONARY);
-      }
-      d.setInput(input, 0, length);
-      if (last) {
-        d.finish();
-      }
-      byte[] output = new byte[length + (length >> 3) + 64];
-      int n = 0;
-      while (true) {
-        n += d.deflate(output, n, output.length - n, last ? Deflater.NO_FLUSH : Deflater.SYNC_FLUSH);
-        boolean done = last ? d.finished() : n < output.length;
-        if (done) {
-          return Arrays.copyOf(output, n);
-        }
-        if (n == output.length) {
-          output = Arrays.copyOf(output, output.length * 2);
-        }
-      }
+      return dictionary == null
+          ? RawDeflate.deflate(d, null, 0, 0, input, 0, length, last)
+          : RawDeflate.deflate(d, dictionary, dictionary.length - DICTIONARY, DICTIONARY, input, 0, length, last);
     } finally {
       if (released) {
         d.end();
@@ -214,12 +196,12 @@ final class BlockGzipOutputStream extends OutputStream {
   }
 
   /** The 10-byte header Go's gzip writer emits: no flags, MTIME 0, XFL by level, OS 255 (unknown). */
-  private static byte[] header(int level) {
+  static byte[] header(int level) {
     int xfl = level == Deflater.BEST_COMPRESSION ? 2 : level == Deflater.BEST_SPEED ? 4 : 0;
     return new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, (byte) xfl, (byte) 0xff};
   }
 
-  private static void putIntLe(byte[] b, int off, long v) {
+  static void putIntLe(byte[] b, int off, long v) {
     for (int i = 0; i < 4; i++) {
       b[off + i] = (byte) (v >>> (8 * i));
     }

@@ -47,11 +47,36 @@ public final class Snapshot implements Closeable {
    */
   public static Snapshot write(SnapshotMeta meta, InputStream state, Path directory, ArchiveWriter writer)
       throws IOException {
+    return write(directory, out -> writer.write(out, meta, state));
+  }
+
+  /**
+   * Writes an archive of {@code meta} and its state, arriving compressed, into a new temporary file in
+   * {@code directory}: see {@link ArchiveWriter#write(OutputStream, SnapshotMeta, DeflatedState)}.
+   *
+   * @param meta the metadata; the segments must inflate to exactly {@code meta.size()} bytes
+   * @param state the compressed state
+   * @param directory where the temporary file is created
+   * @param writer the archive writer, whose level the segments were compressed at
+   * @return the snapshot; the caller must close it
+   * @throws IOException if the state is not {@code Size} bytes, a segment is corrupt or writing fails; no file
+   *     is left behind
+   */
+  public static Snapshot write(SnapshotMeta meta, DeflatedState state, Path directory, ArchiveWriter writer)
+      throws IOException {
+    return write(directory, out -> writer.write(out, meta, state));
+  }
+
+  private interface ArchiveBody {
+    ArchiveSummary writeTo(OutputStream out) throws IOException;
+  }
+
+  private static Snapshot write(Path directory, ArchiveBody body) throws IOException {
     Path file = Files.createTempFile(directory, "snapshot-", SUFFIX);
     boolean ok = false;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
       OutputStream out = new NamingFailures(Channels.newOutputStream(channel), file);
-      ArchiveSummary summary = writer.write(out, meta, state);
+      ArchiveSummary summary = body.writeTo(out);
       try {
         channel.force(true);
       } catch (IOException e) {

@@ -83,6 +83,31 @@ class ExternalToolInteropTest {
   }
 
   @Test
+  void pythonAndGzipReadAnArchiveSplicedFromServerSegmentsAsOurs() throws Exception {
+    assumeTool("python3", "--version");
+    assumeTool("gzip", "--version");
+    Path ours = writeOurArchive();
+    Path spliced = dir.resolve("spliced.snap");
+    byte[] state;
+    try (InputStream in = TestStates.stream(SEED, SIZE)) {
+      state = in.readAllBytes();
+    }
+    try (OutputStream out = Files.newOutputStream(spliced)) {
+      Fixtures.writer().write(out, meta(), SplicedArchiveTest.Segments.of(state,
+          SplicedArchiveTest.ranges(state.length, 64 << 10), 6));
+    }
+    Path script = Files.writeString(dir.resolve("check.py"), PYTHON_CHECK);
+
+    Result python = run(dir, "python3", script.toString(), spliced.toString());
+    Result gzip = run(dir, "gzip", "-tv", spliced.toString());
+
+    assertThat(python.exitCode()).as(python.output()).isZero();
+    assertThat(python.output()).isEqualTo(run(dir, "python3", script.toString(), ours.toString()).output());
+    assertThat(gzip.exitCode()).as(gzip.output()).isZero();
+    assertThat(gzip.output()).endsWith("OK\n");
+  }
+
+  @Test
   void gnuTarExtractsOurArchiveAndSha256sumChecksIt() throws Exception {
     assumeTool("tar", "--version");
     assumeTool("sha256sum", "--version");
