@@ -11,7 +11,11 @@ import io.github.ratissnapshot.archive.format.TestStates;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.format.RawDeflate;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.PinInfo;
 import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
+import io.github.ratissnapshot.archive.ratis.protocol.Replies;
 import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
 import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
 import java.io.IOException;
@@ -29,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -37,10 +42,13 @@ import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RemoteSaveIT {
@@ -66,11 +74,18 @@ class RemoteSaveIT {
       RaftPeerId follower = c.runningIds().stream()
           .filter(id -> !id.equals(leader.getId()) && !id.toString().equals("n4")).findFirst().get();
       for (RaftPeerId target : new RaftPeerId[] {null, follower, RaftPeerId.valueOf("n4")}) {
-        Path file = tmp.resolve("save-" + target + ".snap");
-        ArchiveSummary s = save(c, target, file);
-        assertThat(s.state().sha256Hex()).as("state saved from %s", target).isEqualTo(expected);
-        try (InputStream in = Files.newInputStream(file)) {
-          assertThat(ArchiveReader.defaults().verify(in).entries()).isEqualTo(s.entries());
+        for (boolean onServer : new boolean[] {true, false}) {
+          Path file = tmp.resolve("save-" + target + "-" + onServer + ".snap");
+          List<String> pulls = new ArrayList<>();
+          ArchiveSummary s = save(c, target, file, onServer, pulls);
+          assertThat(s.state().sha256Hex()).as("state saved from %s", target).isEqualTo(expected);
+          try (InputStream in = Files.newInputStream(file)) {
+            assertThat(ArchiveReader.defaults().verify(in).entries()).isEqualTo(s.entries());
+          }
+          RaftPeerId from = target == null ? leader.getId() : target;
+          assertThat(pulls).singleElement().asString()
+              .startsWith(from + " took a snapshot at index ")
+              .endsWith(onServer ? "; pulling it compressed by " + from : "; pulling it");
         }
       }
     }
@@ -119,8 +134,9 @@ class RemoteSaveIT {
     }
   }
 
-  @Test
-  void aSnapshotCorruptedOnTheServerIsRefusedAndNoArchiveIsPublished() throws Exception {
+  @ParameterizedTest(name = "compressed on the server: {0}")
+  @ValueSource(booleans = {true, false})
+  void aSnapshotCorruptedOnTheServerIsRefusedAndNoArchiveIsPublished(boolean onServer) throws Exception {
     try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
         LoopbackCluster::smallLogs).start()) {
       RaftServer.Division leader = c.leader();
@@ -137,11 +153,48 @@ class RemoteSaveIT {
       }
       Path file = tmp.resolve("corrupt.snap");
       // The save triggers no new snapshot (nothing was applied since), so it pulls the corrupted file.
-      assertThatThrownBy(() -> save(c, leader.getId(), file))
+      assertThatThrownBy(() -> save(c, leader.getId(), file, onServer, new ArrayList<>()))
           .isInstanceOf(IOException.class)
           .hasMessageStartingWith("snapshot pulled from " + leader.getId() + " is corrupt: MD5 ");
       assertThat(file).doesNotExist();
       assertThat(AtomicFile.partOf(file)).doesNotExist();
+    }
+  }
+
+  @Test
+  void aServerCompressesARangeOfItsPinnedSnapshotAsOneSegmentAndRefusesWhatItCannot() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 1, 0, FileBackedStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      RaftServer.Division leader = c.leader();
+      try (RaftClient client = c.client()) {
+        client.io().send(FileBackedStateMachine.generate(12, 1 << 20));
+      }
+      snapshotNow(leader);
+      Path snapshot = leader.getStateMachine().getLatestSnapshot().getFiles().get(0).getPath();
+      byte[] state = Files.readAllBytes(snapshot);
+      try (RaftClient client = c.client()) {
+        PinInfo pin = PinInfo.parse(client.io().sendStaleRead(ArchiveProtocol.pin(leader.getId().toString()), 0,
+            leader.getId()).getMessage().getContent(), leader.getId());
+        assertThat(pin.deflates()).isTrue();
+
+        ByteString segment = Replies.rawBody(client.io().sendStaleRead(ArchiveProtocol.deflate(pin.pinId(),
+            100_000, 50_000, 6), 0, leader.getId()).getMessage().getContent(), leader.getId());
+        byte[] expected = RawDeflate.segment(java.util.Arrays.copyOfRange(state, 100_000 - RawDeflate.DICTIONARY,
+            150_000), RawDeflate.DICTIONARY, 50_000, 6);
+        assertThat(segment.toByteArray()).isEqualTo(expected);
+        ByteString atEnd = Replies.rawBody(client.io().sendStaleRead(ArchiveProtocol.deflate(pin.pinId(),
+            state.length, 50_000, 6), 0, leader.getId()).getMessage().getContent(), leader.getId());
+        assertThat(atEnd.isEmpty()).isTrue();
+
+        for (Message bad : new Message[] {ArchiveProtocol.deflate(pin.pinId(), 0, (16 << 20) + 1, 6),
+            ArchiveProtocol.deflate(pin.pinId(), 0, 1000, 10)}) {
+          ByteString reply = client.io().sendStaleRead(bad, 0, leader.getId()).getMessage().getContent();
+          assertThatThrownBy(() -> Replies.rawBody(reply, leader.getId()))
+              .isInstanceOf(RemoteArchiveException.class)
+              .hasMessageMatching("bad compressed read: (16777217 bytes .at most 16777216. at level 6"
+                  + "|1000 bytes .at most 16777216. at level 10) .0 to 9.");
+        }
+      }
     }
   }
 
@@ -207,7 +260,25 @@ class RemoteSaveIT {
   }
 
   private static ArchiveSummary save(LoopbackCluster c, RaftPeerId target, Path file) throws IOException {
-    try (SaveClient save = SaveClient.newBuilder(c.connection()).server(target).build(); AtomicFile out = AtomicFile.create(file, false)) {
+    return save(c, target, file, true, new ArrayList<>());
+  }
+
+  /** Saves, compressing on the server or here, and adds the description of the pull phase to {@code pulls}. */
+  private static ArchiveSummary save(LoopbackCluster c, RaftPeerId target, Path file, boolean onServer,
+      List<String> pulls) throws IOException {
+    TransferProgress progress = new TransferProgress() {
+      @Override
+      public void update(long done, long total) {}
+
+      @Override
+      public void phase(Stage stage, String description) {
+        if (stage == Stage.PULL) {
+          pulls.add(description);
+        }
+      }
+    };
+    try (SaveClient save = SaveClient.newBuilder(c.connection()).server(target).compressOnServer(onServer)
+        .progress(progress).build(); AtomicFile out = AtomicFile.create(file, false)) {
       ArchiveSummary s = save.writeTo(out.stream());
       out.commit();
       return s;

@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.archive.ratis.client;
 
+import io.github.ratissnapshot.archive.format.DeflatedState;
 import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
@@ -25,6 +26,10 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * A snapshot file pinned on a server, as a stream: read ahead in chunks with several read-only queries in
  * flight, checked against the server's MD5 at the end, released on close. Progress is reported from the
  * reading thread, in order.
+ *
+ * <p>Pulled either as it is ({@code READ}, read through this stream) or compressed by the server
+ * ({@code DEFLATE}, read through {@link #deflated()}); the MD5 is of the state bytes either way, inflated by
+ * the archive writer in the second case.
  *
  * <p>Not thread-safe: one reader.
  */
@@ -61,6 +66,7 @@ final class PulledSnapshot extends InputStream {
   private final RaftPeerId target;
   private final PinInfo pin;
   private final TransferProgress progress;
+  private final int level;
   private final MessageDigest md5 = Digests.md5();
   private final ArrayDeque<CompletableFuture<RaftClientReply>> inFlight = new ArrayDeque<>();
   private long requested;
@@ -69,8 +75,13 @@ final class PulledSnapshot extends InputStream {
   private int pos;
   private boolean checked;
 
+  /**
+   * Starts pulling.
+   *
+   * @param level the deflate level the server compresses at, or -1 to pull the bytes as they are
+   */
   PulledSnapshot(ReconnectingClient clients, GroupConnection connection, ExecutorService readers, Window window,
-      RaftPeerId target, PinInfo pin, TransferProgress progress) {
+      RaftPeerId target, PinInfo pin, TransferProgress progress, int level) {
     this.clients = clients;
     this.connection = connection;
     this.readers = readers;
@@ -78,6 +89,7 @@ final class PulledSnapshot extends InputStream {
     this.target = target;
     this.pin = pin;
     this.progress = progress;
+    this.level = level;
     fillPipeline();
   }
 
@@ -85,6 +97,37 @@ final class PulledSnapshot extends InputStream {
   SnapshotMeta meta(Instant created) {
     return SnapshotMeta.of(pin.term(), pin.index(), pin.configuration(), pin.configurationIndex(), pin.size(),
         created);
+  }
+
+  /** Returns whether the server compresses what it sends. */
+  boolean compressed() {
+    return level >= 0;
+  }
+
+  /**
+   * Returns the compressed state, for a pull the server compresses.
+   *
+   * @throws IllegalStateException for a pull of the bytes as they are
+   */
+  DeflatedState deflated() {
+    if (!compressed()) {
+      throw new IllegalStateException("the snapshot is pulled as it is");
+    }
+    return new DeflatedState() {
+      @Override
+      public ByteBuffer nextSegment() throws IOException {
+        if (inFlight.isEmpty()) {
+          checkDigest();
+          return null;
+        }
+        return nextChunk().asReadOnlyByteBuffer();
+      }
+
+      @Override
+      public void inflated(byte[] b, int off, int len) {
+        counted(b, off, len);
+      }
+    };
   }
 
   @Override
@@ -95,6 +138,9 @@ final class PulledSnapshot extends InputStream {
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
+    if (compressed()) {
+      throw new IllegalStateException("the snapshot is pulled compressed: read it through deflated()");
+    }
     while (pos == current.size()) {
       if (inFlight.isEmpty()) {
         checkDigest();
@@ -141,19 +187,29 @@ final class PulledSnapshot extends InputStream {
       throw new IOException(String.format("server %s sent no bytes at offset %,d of its %,d-byte snapshot",
           target, received, pin.size()));
     }
-    for (ByteBuffer buf : bytes.asReadOnlyByteBufferList()) {
-      md5.update(buf);
+    if (!compressed()) {
+      for (ByteBuffer buf : bytes.asReadOnlyByteBufferList()) {
+        md5.update(buf);
+      }
+      received += bytes.size();
+      progress.update(received, pin.size());
     }
-    received += bytes.size();
-    progress.update(received, pin.size());
     fillPipeline();
     return bytes;
+  }
+
+  /** Counts state bytes the archive writer inflated. */
+  private void counted(byte[] b, int off, int len) {
+    md5.update(b, off, len);
+    received += len;
+    progress.update(received, pin.size());
   }
 
   private void fillPipeline() {
     while (inFlight.size() < window.inFlight() && requested < pin.size()) {
       int n = (int) Math.min(window.chunk(), pin.size() - requested);
-      Message read = ArchiveProtocol.read(pin.pinId(), requested, n);
+      Message read = compressed() ? ArchiveProtocol.deflate(pin.pinId(), requested, n, level)
+          : ArchiveProtocol.read(pin.pinId(), requested, n);
       inFlight.add(CompletableFuture.supplyAsync(() -> {
         try {
           return clients.call(c -> c.io().sendStaleRead(read, 0, target));

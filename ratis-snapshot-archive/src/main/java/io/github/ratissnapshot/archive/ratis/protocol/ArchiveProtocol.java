@@ -33,6 +33,7 @@ public final class ArchiveProtocol {
   private static final byte RELEASE = 18;
   private static final byte STATUS = 19;
   private static final byte INFO = 20;
+  private static final byte DEFLATE = 21;
 
   /** The id an {@code ABORT} names to abort whatever restore is open. */
   public static final UUID ANY_RESTORE = new UUID(0, 0);
@@ -94,6 +95,7 @@ public final class ArchiveProtocol {
       case RELEASE -> new Op.Release(Wire.uuid(in));
       case STATUS -> new Op.Status(Wire.uuid(in));
       case INFO -> new Op.Info();
+      case DEFLATE -> new Op.Deflate(Wire.uuid(in), in.readLong(), in.readInt(), in.readUnsignedByte());
       default -> throw new IOException("unknown archive operation " + op);
     });
   }
@@ -181,6 +183,16 @@ public final class ArchiveProtocol {
       Wire.uuid(out, pinId);
       out.writeLong(offset);
       out.writeInt(length);
+    });
+  }
+
+  /** Returns the {@code DEFLATE} query of a range of a pinned file, compressed at {@code level}. */
+  public static Message deflate(UUID pinId, long offset, int length, int level) {
+    return message(DEFLATE, out -> {
+      Wire.uuid(out, pinId);
+      out.writeLong(offset);
+      out.writeInt(length);
+      out.writeByte(level);
     });
   }
 

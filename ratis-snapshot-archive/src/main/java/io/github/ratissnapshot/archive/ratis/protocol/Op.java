@@ -112,6 +112,23 @@ public sealed interface Op {
   }
 
   /**
+   * Reads a range of a pinned snapshot file compressed: raw deflate data with the 32 KiB before
+   * {@code offset} as dictionary, ending with a sync flush ({@code RawDeflate.segment}). Servers that say so in
+   * their {@code PIN} reply answer it.
+   *
+   * @param pinId the pin
+   * @param offset where to start
+   * @param length how many state bytes at most
+   * @param level the deflate level, 0 to 9
+   */
+  record Deflate(UUID pinId, long offset, int length, int level) implements Op {
+    @Override
+    public boolean isLogEntry() {
+      return false;
+    }
+  }
+
+  /**
    * Releases a pin.
    *
    * @param pinId the pin

@@ -23,9 +23,11 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * @param md5Hex the MD5 the server recorded for the file, or null
  * @param configuration the configuration in force at {@code index}
  * @param configurationIndex the log index of that configuration, at most {@code index}
+ * @param deflates whether the server answers {@code DEFLATE} (compresses ranges itself); false from servers
+ *     of earlier releases, whose reply ends before this field
  */
 public record PinInfo(UUID pinId, long term, long index, long size, String md5Hex, Configuration configuration,
-    long configurationIndex) {
+    long configurationIndex, boolean deflates) {
   /** Checks the invariant every archive keeps: its configuration is part of its own log prefix. */
   public PinInfo {
     if (configurationIndex > index) {
@@ -65,6 +67,7 @@ public record PinInfo(UUID pinId, long term, long index, long size, String md5He
       out.writeUTF(s.id());
       out.writeUTF(s.address());
     }
+    out.writeBoolean(deflates);
   }
 
   private static PinInfo read(DataInputStream in) throws IOException {
@@ -80,6 +83,7 @@ public record PinInfo(UUID pinId, long term, long index, long size, String md5He
       Suffrage suffrage = Suffrage.ofCode(in.readByte());
       servers.add(new Server(suffrage, in.readUTF(), in.readUTF()));
     }
-    return new PinInfo(id, term, index, size, md5, new Configuration(servers), confIndex);
+    boolean deflates = in.available() > 0 && in.readBoolean();
+    return new PinInfo(id, term, index, size, md5, new Configuration(servers), confIndex, deflates);
   }
 }

@@ -15,7 +15,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * Sends each archive message to its handler: log entries ({@code BEGIN}, {@code CHUNK}, {@code COMMIT},
- * {@code ABORT}, {@code LEASE}) on the updater thread, queries ({@code PIN}, {@code READ}, {@code RELEASE},
+ * {@code ABORT}, {@code LEASE}) on the updater thread, queries ({@code PIN}, {@code READ}, {@code DEFLATE}, {@code RELEASE},
  * {@code STATUS}, {@code INFO}) on RPC threads. A message that is not this library's is left to the
  * application; one that is but cannot be decoded, or comes the wrong way (a query in the log, an entry as a
  * query), gets a failed reply and changes nothing.
@@ -28,6 +28,7 @@ final class OperationRouter {
   private final LeaseHandler lease;
   private final PinHandler pin;
   private final ReadHandler read;
+  private final DeflateHandler deflate;
   private final ReleaseHandler release;
   private final StatusHandler status;
   private final InfoHandler info;
@@ -40,6 +41,7 @@ final class OperationRouter {
     this.lease = new LeaseHandler(replica);
     this.pin = new PinHandler(replica);
     this.read = new ReadHandler(replica);
+    this.deflate = new DeflateHandler(replica);
     this.release = new ReleaseHandler(replica);
     this.status = new StatusHandler(replica);
     this.info = new InfoHandler(replica);
@@ -114,6 +116,8 @@ final class OperationRouter {
       return pin.answer(p);
     } else if (op instanceof Op.Read r) {
       return read.answer(r);
+    } else if (op instanceof Op.Deflate d) {
+      return deflate.answer(d);
     } else if (op instanceof Op.Release r) {
       return release.answer(r);
     } else if (op instanceof Op.Status s) {

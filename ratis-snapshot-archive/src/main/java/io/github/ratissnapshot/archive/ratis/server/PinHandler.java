@@ -65,7 +65,7 @@ final class PinHandler implements QueryHandler<Pin> {
       ConfigurationHistory.Known conf = replica.history().at(latest.getIndex());
       var digest = latest.getFile().getFileDigest();
       return new PinInfo(id, latest.getTerm(), latest.getIndex(), Files.size(replica.pins().path(id)),
-          digest == null ? null : digest.toString(), conf.configuration(), conf.index());
+          digest == null ? null : digest.toString(), conf.configuration(), conf.index(), true);
     }
   }
 }

@@ -90,6 +90,17 @@ final class SnapshotPins {
    * @throws RemoteArchiveException if there is no such pin
    */
   ByteString read(UUID id, long offset, int length) throws IOException {
+    return UnsafeByteOperations.unsafeWrap(read(id, offset, length, 0));
+  }
+
+  /**
+   * Reads up to {@code length} bytes at {@code offset} of a pinned file, preceded by up to {@code before} bytes
+   * before {@code offset}.
+   *
+   * @return the bytes: {@code min(before, offset)} bytes before the range, then the range, cut at the file's end
+   * @throws RemoteArchiveException if there is no such pin
+   */
+  byte[] read(UUID id, long offset, int length, int before) throws IOException {
     expire();
     Pinned p = pins.get(id);
     if (p == null) {
@@ -100,16 +111,17 @@ final class SnapshotPins {
     if (offset < 0 || length < 0) {
       throw new IOException("bad read range " + offset + "+" + length);
     }
+    int lead = (int) Math.min(before, Math.min(offset, p.size));
     int n = (int) Math.max(0, Math.min(length, p.size - offset));
-    ByteBuffer buf = ByteBuffer.allocate(n);
+    ByteBuffer buf = ByteBuffer.allocate(lead + n);
     try (FileChannel ch = FileChannel.open(p.path, StandardOpenOption.READ)) {
       while (buf.hasRemaining()) {
-        if (ch.read(buf, offset + buf.position()) < 0) {
+        if (ch.read(buf, offset - lead + buf.position()) < 0) {
           throw new IOException("pinned snapshot " + p.path + " is shorter than " + p.size + " bytes");
         }
       }
     }
-    return UnsafeByteOperations.unsafeWrap(buf.array());
+    return buf.array();
   }
 
   /** Drops a pin; unknown ids are ignored. */
