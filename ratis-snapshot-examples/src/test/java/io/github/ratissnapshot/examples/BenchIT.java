@@ -97,7 +97,7 @@ class BenchIT {
     assertThat(j.get("MaxHeapBytes").asLong()).as("the client's heap").isLessThanOrEqualTo(64L << 20);
     assertThat(fieldNames(j)).contains("BaselineLocalArchiveWriteSeconds", "BaselineLocalArchiveWriteMBps",
         "SaveSnapshotSeconds", "SavePullAndArchiveSeconds", "PullAloneSeconds", "PullAloneMBps",
-        "SaveVsLocalArchiveWrite", "RestoreSendSeconds", "RestorePrepareSeconds", "RestoreCommitSeconds",
+        "PullAndArchiveCompressedHereSeconds", "CompressOnServerVsHere", "SaveVsLocalArchiveWrite", "RestoreSendSeconds", "RestorePrepareSeconds", "RestoreCommitSeconds",
         "SaveCores", "RestoreCores", "BaselineInstallSnapshotCores");
     // The node processes' CPU counts: a save keeps at least part of a core busy, and no stage more than all.
     int cpus = Runtime.getRuntime().availableProcessors();
@@ -105,7 +105,7 @@ class BenchIT {
       assertThat(j.get(stage + "Cores").asDouble()).as(stage + "Cores").isPositive().isLessThan(cpus + 0.5);
     }
     for (String figure : List.of("SaveSeconds", "SaveSnapshotSeconds", "SavePullAndArchiveSeconds",
-        "PullAloneSeconds", "BaselineLocalArchiveWriteSeconds", "RestoreSeconds", "RestoreSendSeconds",
+        "PullAndArchiveCompressedHereSeconds", "PullAloneSeconds", "BaselineLocalArchiveWriteSeconds", "RestoreSeconds", "RestoreSendSeconds",
         "RestorePrepareSeconds", "RestoreCommitSeconds", "BaselineInstallSnapshotSeconds")) {
       assertThat(j.get(figure).asDouble()).as(figure).isPositive().isFinite();
     }
@@ -113,6 +113,8 @@ class BenchIT {
         .isCloseTo(j.get("SaveSeconds").asDouble(), offset(1e-9));
     assertThat(j.get("RestoreSendSeconds").asDouble() + j.get("RestorePrepareSeconds").asDouble()
         + j.get("RestoreCommitSeconds").asDouble()).isCloseTo(j.get("RestoreSeconds").asDouble(), offset(1e-9));
+    assertThat(j.get("CompressOnServerVsHere").asDouble()).isCloseTo(j.get("SavePullAndArchiveSeconds").asDouble()
+        / j.get("PullAndArchiveCompressedHereSeconds").asDouble(), offset(1e-9));
     assertThat(j.get("SaveVsLocalArchiveWrite").asDouble()).isCloseTo(
         j.get("BaselineLocalArchiveWriteSeconds").asDouble() / j.get("SaveSeconds").asDouble(), offset(1e-9));
     assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))

@@ -126,6 +126,7 @@ public final class BenchCommand {
         span(j, "Save", r, r.save());
         span(j, "SaveSnapshot", r, r.saveSnapshot());
         span(j, "SavePullAndArchive", r, r.savePullAndArchive());
+        span(j, "PullAndArchiveCompressedHere", r, r.pullAndArchiveHere());
         span(j, "PullAlone", r, r.pull());
         span(j, "Verify", r, r.verify());
         span(j, "AgentCycle", r, r.agent());
@@ -138,6 +139,7 @@ public final class BenchCommand {
         }
         j.put("SaveVsLocalArchiveWrite", r.saveVsLocalWrite());
         j.put("AgentCycleVsSave", r.agentVsSave());
+        j.put("CompressOnServerVsHere", r.serverVsClientCompression());
         j.put("RestoreVsInstallSnapshot", finite(r.restoreVsInstallSnapshot()));
         j.put("SaveVsInstallSnapshot", finite(r.saveVsInstallSnapshot()));
         print(spec, j);

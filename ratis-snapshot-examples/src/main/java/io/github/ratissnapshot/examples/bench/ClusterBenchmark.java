@@ -82,6 +82,8 @@ public final class ClusterBenchmark {
    * @param localWrite the save's baseline: the same writer writing an archive of the same state from a local file
    * @param save snapshot on the leader, pull and archive
    * @param saveSnapshot of the save: until the leader answered that its snapshot was taken
+   * @param pullAndArchiveHere the save's pull and archive again (the snapshot already taken), with the
+   *     compression in this client instead of on the leader: the wire carries the state as it is
    * @param pull pulling the same (already taken) snapshot again through the archive writer at level 0 into
    *     nowhere: the transfer, digests and tar without compression or disk
    * @param verify verifying the saved archive, as {@code ratis-snapshot save} does before publishing it
@@ -96,7 +98,7 @@ public final class ClusterBenchmark {
    *     within the phase's deadline
    */
   public record Result(long stateBytes, long archiveBytes, Nodes nodes, double generateSeconds, Span localWrite,
-      Span save, Span saveSnapshot, Span pull, Span verify, Span agent, Span restore, Span restoreSend,
+      Span save, Span saveSnapshot, Span pullAndArchiveHere, Span pull, Span verify, Span agent, Span restore, Span restoreSend,
       Span restorePrepare, Span installSnapshot) {
     /** Returns the state's size over the archive's. */
     public double compressionRatio() {
@@ -131,6 +133,11 @@ public final class ClusterBenchmark {
     /** Returns the save after the snapshot: pull, digests, tar, compression, file. */
     public Span savePullAndArchive() {
       return save.minus(saveSnapshot);
+    }
+
+    /** Returns the pull and archive compressed on the leader over the same compressed here (below 1: faster). */
+    public double serverVsClientCompression() {
+      return savePullAndArchive().seconds() / pullAndArchiveHere.seconds();
     }
 
     /** Returns the part of the restore after every replica was ready: commit, swap, until every node answers. */
@@ -186,6 +193,7 @@ public final class ClusterBenchmark {
 
       Stages stages = new Stages(nodes, leader, clock);
       Split save = stages.save();
+      Span here = stages.pullAndArchiveHere();
       Span pull = stages.pullAgain();
       Span verify = stages.verify();
       row("save + verify (what ratis-snapshot save does)", new Span(save.whole().seconds() + verify.seconds(),
@@ -198,7 +206,7 @@ public final class ClusterBenchmark {
       }
 
       Result r = new Result(size, Files.size(stages.archive), where, generate, localWrite, save.whole(),
-          save.first(), pull, verify, agent, restore.whole(), restore.first(), restore.second(), install);
+          save.first(), here, pull, verify, agent, restore.whole(), restore.first(), restore.second(), install);
       out.printf("archive %s (%.2fx); save runs at %.2fx the local archive write; an agent cycle takes %.2fx a "
           + "save; %s%n", Sizes.format(r.archiveBytes()), r.compressionRatio(), r.saveVsLocalWrite(), r.agentVsSave(),
           install == null ? "InstallSnapshot did not finish"
@@ -252,11 +260,30 @@ public final class ClusterBenchmark {
       Span snapshot = phases.until(TransferProgress.Stage.PULL);
       row("save (snapshot, pull, archive)", whole);
       row("  of which: the leader's snapshot", snapshot);
-      row("  of which: pull and archive", whole.minus(snapshot));
+      row("  of which: pull and archive, compressed by the leader", whole.minus(snapshot));
       if (saved.meta().size() != size) {
         throw new IOException("saved " + saved.meta().size() + " bytes of state, expected " + size);
       }
       return new Split(whole, snapshot, null);
+    }
+
+    /**
+     * Saves the same snapshot again (nothing was applied since, so none is taken) with the compression here
+     * instead of on the leader.
+     */
+    Span pullAndArchiveHere() throws IOException, InterruptedException {
+      settle();
+      Span.Mark start = clock.get();
+      Path here = scratch.resolve("here.snap");
+      try (SaveClient again = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
+          .compressOnServer(false).build(); AtomicFile file = AtomicFile.create(here, false)) {
+        again.writeTo(file.stream());
+        file.commit();
+      }
+      Span span = start.to(clock.get());
+      Files.delete(here);
+      row("  the same pull and archive, compressed here", span);
+      return span;
     }
 
     /** Pulls the same snapshot again (nothing was applied since, so none is taken) at level 0, to nowhere. */
@@ -264,7 +291,7 @@ public final class ClusterBenchmark {
       settle();
       Span.Mark start = clock.get();
       try (SaveClient again = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
-          .writer(ArchiveWriter.newBuilder().level(0).build()).build()) {
+          .compressOnServer(false).writer(ArchiveWriter.newBuilder().level(0).build()).build()) {
         again.writeTo(OutputStream.nullOutputStream());
       }
       Span pull = start.to(clock.get());
