@@ -260,7 +260,7 @@ public final class ClusterBenchmark {
       Span snapshot = phases.until(TransferProgress.Stage.PULL);
       row("save (snapshot, pull, archive)", whole);
       row("  of which: the leader's snapshot", snapshot);
-      row("  of which: pull and archive, compressed by the leader", whole.minus(snapshot));
+      row("  of which: pull and archive (leader compresses)", whole.minus(snapshot));
       if (saved.meta().size() != size) {
         throw new IOException("saved " + saved.meta().size() + " bytes of state, expected " + size);
       }
@@ -282,7 +282,7 @@ public final class ClusterBenchmark {
       }
       Span span = start.to(clock.get());
       Files.delete(here);
-      row("  the same pull and archive, compressed here", span);
+      row("  same pull and archive, compressed here", span);
       return span;
     }
 
