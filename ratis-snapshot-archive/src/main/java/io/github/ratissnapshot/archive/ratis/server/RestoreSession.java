@@ -10,13 +10,17 @@ import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStage;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStatus;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.TreeMap;
@@ -227,17 +231,25 @@ final class RestoreSession implements AutoCloseable {
 
   private void verify() {
     closeChannel();
+    Path state = directory.resolve(id + ".state" + ExtractedState.SUFFIX);
     MessageDigest md5 = Digests.md5();
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(stagingFile), 1 << 16)) {
-      ExtractedState extracted = ArchiveReader.defaults().extract(in, directory, md5);
-      summary = extracted.summary();
-      stateFile = extracted.path(); // this session deletes it, or hands it over at commit
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(stagingFile), 1 << 16);
+        FileChannel out = FileChannel.open(state, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      OutputStream sink = new BufferedOutputStream(new DigestOutputStream(Channels.newOutputStream(out), md5),
+          1 << 20);
+      summary = ArchiveReader.defaults().read(in, sink);
+      sink.flush();
+      out.force(true);
+      stateFile = state;
       stateMd5Hex = Digests.hex(md5.digest());
       stage = RestoreStage.READY;
       message = "archive " + summary.meta().id() + " verified";
     } catch (ArchiveException e) {
+      deleteQuietly(state);
       invalid(e.problem().name(), e.getMessage());
     } catch (IOException | RuntimeException e) {
+      deleteQuietly(state);
       localFailure("failed to verify and extract the staged archive: " + e.getMessage());
     } finally {
       deleteQuietly(stagingFile);
