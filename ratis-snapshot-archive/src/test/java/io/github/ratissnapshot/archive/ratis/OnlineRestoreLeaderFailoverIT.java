@@ -153,14 +153,7 @@ class OnlineRestoreLeaderFailoverIT {
       TransferProgress progress = (bytes, size) -> {
         synchronized (transfers) {
           if (transfers.size() < at.length && bytes >= at[transfers.size()]) {
-            transfers.add(mover.submit(() -> {
-              RaftPeerId from = c.leader().getId();
-              RaftPeerId to = c.runningIds().stream().filter(id -> !id.equals(from)).findFirst().orElseThrow();
-              try (RaftClient admin = c.client()) {
-                admin.admin().transferLeadership(to, 20_000);
-              }
-              return to;
-            }));
+            transfers.add(mover.submit(() -> moveLeadership(c)));
           }
         }
       };
@@ -176,6 +169,89 @@ class OnlineRestoreLeaderFailoverIT {
       assertThat(result.commitIndex()).isPositive();
       RestoreFixture.awaitAllApplied(c);
       assertThat(RestoreFixture.awaitOneStateEverywhere(c)).isEqualTo(newState);
+      RestoreFixture.assertNoRestoreOpen(c);
+      RestoreFixture.awaitNoStagingFiles(c);
+      RestoreFixture.assertAcceptsWrites(c, newState);
+    } finally {
+      mover.shutdownNow();
+    }
+  }
+
+  /**
+   * Hands leadership from the leader to another voter and returns the new leader. Ratis may end a handover
+   * with another election than the one asked for (its reply is then {@code DIFFERENT_LEADER}, or the old
+   * leader wins again); the handover is asked again until leadership has left the old leader, 5 times at most.
+   */
+  private static RaftPeerId moveLeadership(LoopbackCluster c) throws Exception {
+    RaftPeerId from = c.leader().getId();
+    for (int attempt = 1; ; attempt++) {
+      RaftPeerId to = c.runningIds().stream().filter(id -> !id.equals(from)).findFirst().orElseThrow();
+      try (RaftClient admin = c.client()) {
+        admin.admin().transferLeadership(to, 20_000);
+        return to;
+      } catch (IOException e) {
+        RaftPeerId now = c.leader().getId();
+        LOG.info("handover {} -> {} (attempt {}) ended with {}; the leader is {}", from, to, attempt, e, now);
+        if (!now.equals(from)) {
+          return now;
+        }
+        if (attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * The leader is handing leadership over when COMMIT reaches it: Ratis answers "stepping down" and does not
+   * append it. The handover goes to a follower that is down, so it lasts until its 3 s timeout instead of an
+   * election's few milliseconds. The client must send COMMIT again until a leader appends it, and the restore
+   * completes with the new state on every running replica.
+   */
+  @Test
+  void commitArrivingWhileTheLeaderStepsDownIsSentAgainAndTheRestoreCompletes() throws Exception {
+    Map<String, String> oldState = RestoreFixture.oldState();
+    Map<String, String> newState = RestoreFixture.newState();
+    Path archive = RestoreFixture.archive(newState, tmp.resolve("archives"));
+    ExecutorService mover = Executors.newSingleThreadExecutor();
+    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState)) {
+      RaftPeerId leaderId = c.leader().getId();
+      RaftPeerId down = c.runningIds().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
+      c.kill(down);
+      AtomicReference<Future<Long>> handover = new AtomicReference<>();
+      TransferProgress progress = new TransferProgress() {
+        @Override
+        public void update(long done, long total) {}
+
+        @Override
+        public void phase(Stage stage, String description) {
+          if (stage == Stage.COMMIT && handover.get() == null) {
+            handover.set(mover.submit(() -> {
+              long started = System.nanoTime();
+              try (RaftClient admin = c.client()) {
+                admin.admin().transferLeadership(down, 3_000);
+              } catch (IOException expected) {
+                LOG.info("the handover to {} ended: {}", down, expected.toString());
+              }
+              return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            }));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500)); // the handover starts on loopback in ms
+          }
+        }
+      };
+
+      RestoreClient.Result result;
+      try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
+        result = restore.restore(archive, progress);
+      }
+      assertThat(handover.get()).as("a handover started when the client was committing").isNotNull();
+      assertThat(handover.get().get(60, TimeUnit.SECONDS))
+          .as("the leader was stepping down until the handover to the dead follower timed out")
+          .isGreaterThanOrEqualTo(2_500);
+      assertThat(result.commitIndex()).isPositive();
+      c.start(down, RaftStorage.StartupOption.RECOVER);
+      RestoreFixture.awaitAllApplied(c);
+      assertThat(RestoreFixture.awaitOneStateEverywhere(c)).isEqualTo(newState).isNotEqualTo(oldState);
       RestoreFixture.assertNoRestoreOpen(c);
       RestoreFixture.awaitNoStagingFiles(c);
       RestoreFixture.assertAcceptsWrites(c, newState);
