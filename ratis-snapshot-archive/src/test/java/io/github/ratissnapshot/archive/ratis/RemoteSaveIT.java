@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -143,19 +144,41 @@ class RemoteSaveIT {
       try (RaftClient client = c.client()) {
         client.io().send(FileBackedStateMachine.generate(9, STATE));
       }
-      snapshotNow(leader);
-      Path snapshot = leader.getStateMachine().getLatestSnapshot().getFiles().get(0).getPath();
-      try (RandomAccessFile raf = new RandomAccessFile(snapshot.toFile(), "rw")) {
-        raf.seek(STATE / 2);
-        int b = raf.read();
-        raf.seek(STATE / 2);
-        raf.write(b ^ 0x01);
-      }
       Path file = tmp.resolve("corrupt.snap");
-      // The save triggers no new snapshot (nothing was applied since), so it pulls the corrupted file.
-      assertThatThrownBy(() -> save(c, leader.getId(), file, onServer, new ArrayList<>()))
-          .isInstanceOf(IOException.class)
+      // The server's snapshot file goes bad once the save has taken and pinned it (the pin is a hard link to
+      // it), before the first byte is pulled; whatever the group applied meanwhile (a new term's first entry
+      // after an election, say), it is the file this save pulls.
+      List<Path> corrupted = new ArrayList<>();
+      TransferProgress corruptAtPull = new TransferProgress() {
+        @Override
+        public void update(long done, long total) {}
+
+        @Override
+        public void phase(Stage stage, String description) {
+          if (stage == Stage.PULL && corrupted.isEmpty()) {
+            Path snapshot = leader.getStateMachine().getLatestSnapshot().getFiles().get(0).getPath();
+            try (RandomAccessFile raf = new RandomAccessFile(snapshot.toFile(), "rw")) {
+              raf.seek(STATE / 2);
+              int b = raf.read();
+              raf.seek(STATE / 2);
+              raf.write(b ^ 0x01);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            corrupted.add(snapshot);
+          }
+        }
+      };
+      assertThatThrownBy(() -> {
+        try (SaveClient save = SaveClient.newBuilder(c.connection()).server(leader.getId())
+            .compressOnServer(onServer).progress(corruptAtPull).build();
+            AtomicFile out = AtomicFile.create(file, false)) {
+          save.writeTo(out.stream());
+          out.commit();
+        }
+      }).isInstanceOf(IOException.class)
           .hasMessageStartingWith("snapshot pulled from " + leader.getId() + " is corrupt: MD5 ");
+      assertThat(corrupted).as("the snapshot file the save pulled").hasSize(1);
       assertThat(file).doesNotExist();
       assertThat(AtomicFile.partOf(file)).doesNotExist();
     }
