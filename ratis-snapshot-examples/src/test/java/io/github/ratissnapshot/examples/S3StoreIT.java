@@ -3,9 +3,14 @@ package io.github.ratissnapshot.examples;
 import static io.github.ratissnapshot.examples.CliAssertions.assertExit;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.store.S3TestServer;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -103,6 +108,15 @@ class S3StoreIT {
       HeadObjectResponse head = raw.headObject(r -> r.bucket("manual").key(objects.get(0)));
       assertThat(head.metadata()).containsOnlyKeys("group", "term", "index", "state-sha256", "archive-sha256")
           .containsEntry("group", cluster.group().toString());
+      // The digest the save's verification computed is the uploaded object's, and the one the summary prints.
+      String objectSha256;
+      try (InputStream in = raw.getObject(r -> r.bucket("manual").key(objects.get(0)))) {
+        MessageDigest sha = Digests.sha256();
+        new DigestInputStream(in, sha).transferTo(OutputStream.nullOutputStream());
+        objectSha256 = Digests.hex(sha.digest());
+      }
+      assertThat(head.metadata()).containsEntry("archive-sha256", objectSha256);
+      assertThat(save.stdout().strip()).endsWith("sha256 " + objectSha256);
       // A newer object that does not verify (a truncated copy, say) must be skipped, never restored.
       raw.putObject(r -> r.bucket("manual").key("dr/" + cluster.group() + "/29991231T000000Z-t9-i999999.snap"),
           RequestBody.fromString("not an archive"));

@@ -3,6 +3,7 @@ package io.github.ratissnapshot.archive.agent;
 import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
+import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.format.Snapshot;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.ratis.client.Causes;
@@ -19,8 +20,11 @@ import io.github.ratissnapshot.archive.store.UploadCheck;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -121,7 +125,7 @@ public final class BackupAgent implements AutoCloseable {
       try (SaveClient save = SaveClient.newBuilder(connection).writer(writer).build();
           Snapshot snapshot = save.save(scratch.directory())) {
         stages.enter("verify");
-        verify(snapshot);
+        String archiveSha256 = verify(snapshot);
         SnapshotMeta meta = snapshot.meta();
         stages.archive(meta.term(), meta.index(), snapshot.archiveBytes());
         ArchiveName name = new ArchiveName(group, meta.created().orElseGet(clock::instant), meta.term(), meta.index());
@@ -131,7 +135,7 @@ public final class BackupAgent implements AutoCloseable {
             keeper.checkHeld();
           }
           stages.enter("publish");
-          StoredArchive stored = s.publish(snapshot.path(), name, stateSha256);
+          StoredArchive stored = s.publish(snapshot.path(), name, stateSha256, archiveSha256);
           stages.enter("check-upload");
           UploadCheck.listed(s, stored);
           if (verifyUploads) {
@@ -297,14 +301,24 @@ public final class BackupAgent implements AutoCloseable {
   }
 
 
-  private static void verify(Snapshot snapshot) throws IOException {
+  /**
+   * Reads the saved archive back and verifies it, digesting the file on the same pass so that publishing need
+   * not read it again.
+   *
+   * @return the archive file's SHA-256, in hex
+   */
+  private static String verify(Snapshot snapshot) throws IOException {
     ArchiveSummary read;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(snapshot.path()), 1 << 16)) {
+    MessageDigest sha = Digests.sha256();
+    try (InputStream in = new DigestInputStream(
+        new BufferedInputStream(Files.newInputStream(snapshot.path()), 1 << 16), sha)) {
       read = ArchiveReader.defaults().verify(in);
+      in.transferTo(OutputStream.nullOutputStream()); // the end-of-archive padding the reader does not need
     }
     if (!read.entries().equals(snapshot.summary().entries())) {
       throw new IOException("the archive written to " + snapshot.path() + " does not read back as written");
     }
+    return Digests.hex(sha.digest());
   }
 
   /** Closes the destination stores. */

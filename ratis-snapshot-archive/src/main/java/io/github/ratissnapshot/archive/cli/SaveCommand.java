@@ -133,7 +133,8 @@ final class SaveCommand implements Callable<Integer> {
         SnapshotMeta meta = saved.summary().meta();
         ArchiveName name = new ArchiveName(groupId, meta.created().orElseGet(Instant::now), meta.term(),
             meta.index());
-        StoredArchive stored = store.publish(target.partPath(), name, saved.summary().state().sha256Hex());
+        StoredArchive stored = store.publish(target.partPath(), name, saved.summary().state().sha256Hex(),
+            saved.archiveSha256());
         UploadCheck.listed(store, stored);
         if (verifyUpload) {
           UploadCheck.readBack(store, stored);
@@ -147,7 +148,7 @@ final class SaveCommand implements Callable<Integer> {
   }
 
   /** An archive saved and verified, not yet published. */
-  private record Saved(ArchiveSummary summary, long archiveBytes, MessageDigest archiveSha256) {}
+  private record Saved(ArchiveSummary summary, long archiveBytes, String archiveSha256) {}
 
   private Saved saveAndVerify(GroupConnection connection, ArchiveWriter writer, AtomicFile target, PrintWriter err)
     throws IOException {
@@ -168,7 +169,7 @@ final class SaveCommand implements Callable<Integer> {
             + " does not read back as written");
       }
     }
-    return new Saved(saved, Files.size(target.partPath()), sha);
+    return new Saved(saved, Files.size(target.partPath()), Digests.hex(sha.digest()));
   }
 
   /** Streams the archive to standard output; the summary line goes to {@code err}. */
@@ -196,16 +197,16 @@ final class SaveCommand implements Callable<Integer> {
         OutputStream o = new BufferedOutputStream(new DigestOutputStream(stdout, sha), 1 << 20)) {
       saved = client.writeTo(o);
     }
-    err.println(summary("to standard output", saved, bytes[0], sha));
+    err.println(summary("to standard output", saved, bytes[0], Digests.hex(sha.digest())));
     err.flush();
     return ExitCode.OK;
   }
 
   /** The line a save ends with: where the archive went, its metadata, and both SHA-256s. */
-  private static String summary(String where, ArchiveSummary saved, long archiveBytes, MessageDigest archiveSha) {
+  private static String summary(String where, ArchiveSummary saved, long archiveBytes, String archiveSha256) {
     return String.format("Saved %s: ID %s, Index %d, Term %d, Size %d (state sha256 %s); archive %d bytes, "
         + "sha256 %s", where, saved.meta().id(), saved.meta().index(), saved.meta().term(), saved.meta().size(),
-        saved.state().sha256Hex(), archiveBytes, Digests.hex(archiveSha.digest()));
+        saved.state().sha256Hex(), archiveBytes, archiveSha256);
   }
 
   private SaveClient client(GroupConnection connection, ArchiveWriter writer, Progress progress) {

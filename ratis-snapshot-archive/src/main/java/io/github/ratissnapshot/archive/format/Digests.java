@@ -43,11 +43,25 @@ public final class Digests {
    * @throws IOException if the file cannot be read
    */
   public static String md5Hex(Path file) throws IOException {
-    MessageDigest md5 = md5();
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), md5)) {
+    return hexOf(file, md5());
+  }
+
+  /**
+   * Returns the SHA-256 of a file's content, as hex.
+   *
+   * @param file the file
+   * @return 64 lowercase hex digits
+   * @throws IOException if the file cannot be read
+   */
+  public static String sha256Hex(Path file) throws IOException {
+    return hexOf(file, sha256());
+  }
+
+  private static String hexOf(Path file, MessageDigest digest) throws IOException {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
       in.transferTo(OutputStream.nullOutputStream());
     }
-    return hex(md5.digest());
+    return hex(digest.digest());
   }
 
   /**

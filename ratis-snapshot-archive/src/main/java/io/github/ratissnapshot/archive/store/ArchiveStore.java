@@ -59,11 +59,16 @@ public interface ArchiveStore extends AutoCloseable {
    * @param archive the archive file; read, not moved or changed
    * @param name its name in the store
    * @param stateSha256 the SHA-256 of its {@code state.bin} (lowercase hex), as verification found it
+   * @param archiveSha256 the SHA-256 of the archive file itself (lowercase hex), as the caller's verification
+   *     read it: a store records it without reading the file again for it, and a store that copies the file
+   *     checks the copy against it
    * @return the stored archive, with its size and both digests
    * @throws java.nio.file.FileAlreadyExistsException if the store has an archive of that name
-   * @throws IOException if writing fails; nothing is then left under the name
+   * @throws IOException if writing fails, or the file no longer has {@code archiveSha256}; nothing is then left
+   *     under the name
    */
-  StoredArchive publish(Path archive, ArchiveName name, String stateSha256) throws IOException;
+  StoredArchive publish(Path archive, ArchiveName name, String stateSha256, String archiveSha256)
+      throws IOException;
 
   /**
    * Lists one group's archives.

@@ -63,7 +63,8 @@ public final class LocalDirectoryStore implements ArchiveStore {
   }
 
   @Override
-  public StoredArchive publish(Path archive, ArchiveName name, String stateSha256) throws IOException {
+  public StoredArchive publish(Path archive, ArchiveName name, String stateSha256, String archiveSha256)
+      throws IOException {
     Path target = pathOf(name);
     Files.createDirectories(target.getParent());
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -79,7 +80,11 @@ public final class LocalDirectoryStore implements ArchiveStore {
         size += n;
       }
       out.flush();
-      String archiveSha256 = Digests.hex(sha.digest());
+      String copied = Digests.hex(sha.digest());
+      if (!copied.equals(archiveSha256)) {
+        throw new IOException(archive + " changed after it was verified: its SHA-256 is now " + copied
+            + ", not " + archiveSha256 + "; nothing published");
+      }
       AtomicFile.write(sumsOf(target), (archiveSha256 + "  " + target.getFileName() + "\n" + stateSha256 + "  "
           + STATE + "\n").getBytes(StandardCharsets.UTF_8));
       file.commit();

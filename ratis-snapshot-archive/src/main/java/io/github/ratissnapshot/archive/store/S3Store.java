@@ -1,6 +1,5 @@
 package io.github.ratissnapshot.archive.store;
 
-import io.github.ratissnapshot.archive.format.Digests;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -159,10 +157,10 @@ public final class S3Store implements ArchiveStore {
   }
 
   @Override
-  public StoredArchive publish(Path archive, ArchiveName name, String stateSha256) throws IOException {
+  public StoredArchive publish(Path archive, ArchiveName name, String stateSha256, String archiveSha256)
+      throws IOException {
     String key = where.keyOf(name);
     long size = Files.size(archive);
-    String archiveSha256 = sha256(archive);
     if (head(key).isPresent()) {
       throw new FileAlreadyExistsException(where.url(key), null, "the store already has this archive");
     }
@@ -455,17 +453,6 @@ public final class S3Store implements ArchiveStore {
   private static String firstLine(String m) {
     int nl = m.indexOf('\n');
     return nl < 0 ? m : m.substring(0, nl);
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest sha = Digests.sha256();
-    byte[] buf = new byte[1 << 18];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int n; (n = in.read(buf)) > 0; ) {
-        sha.update(buf, 0, n);
-      }
-    }
-    return Digests.hex(sha.digest());
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ratissnapshot.archive.format.AtomicFile;
 import io.github.ratissnapshot.archive.format.Digests;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -31,6 +32,29 @@ class LocalDirectoryStoreTest {
     return p;
   }
 
+  /** Publishes a file as its caller would after verifying it: with the file's own SHA-256. */
+  private static StoredArchive publish(LocalDirectoryStore store, Path file, ArchiveName name, String stateSha)
+      throws Exception {
+    return store.publish(file, name, stateSha, Digests.sha256Hex(file));
+  }
+
+  @Test
+  void aFileThatNoLongerHasTheVerifiedDigestIsNotPublished() throws Exception {
+    LocalDirectoryStore store = new LocalDirectoryStore(tmp.resolve("store"), "store");
+    Path f = file("verified");
+    String verified = Digests.sha256Hex(f);
+    Files.writeString(f, "changed!");
+    ArchiveName n = name("2026-12-02T10:00:00Z", 20);
+
+    assertThatThrownBy(() -> store.publish(f, n, STATE_SHA, verified))
+        .isInstanceOf(IOException.class)
+        .hasMessage(f + " changed after it was verified: its SHA-256 is now " + Digests.sha256Hex(f) + ", not "
+            + verified + "; nothing published");
+
+    assertThat(tmp.resolve("store").resolve(GROUP.toString())).isEmptyDirectory();
+    assertThat(store.list(GROUP).archives()).isEmpty();
+  }
+
   private static ArchiveName name(String time, long index) {
     return new ArchiveName(GROUP, Instant.parse(time), 2, index);
   }
@@ -41,8 +65,8 @@ class LocalDirectoryStoreTest {
     ArchiveName later = name("2026-12-02T10:00:00Z", 20);
     ArchiveName earlier = name("2026-12-01T10:00:00Z", 10);
 
-    StoredArchive a = store.publish(file("second"), later, STATE_SHA);
-    store.publish(file("first"), earlier, STATE_SHA);
+    StoredArchive a = publish(store, file("second"), later, STATE_SHA);
+    publish(store, file("first"), earlier, STATE_SHA);
 
     MessageDigest sha = Digests.sha256();
     assertThat(a).isEqualTo(new StoredArchive(later, 6, STATE_SHA,
@@ -63,9 +87,9 @@ class LocalDirectoryStoreTest {
   void anExistingNameIsRefusedAndKeptAsItWas() throws Exception {
     LocalDirectoryStore store = new LocalDirectoryStore(tmp.resolve("store"), "store");
     ArchiveName n = name("2026-12-02T10:00:00Z", 20);
-    StoredArchive first = store.publish(file("first"), n, STATE_SHA);
+    StoredArchive first = publish(store, file("first"), n, STATE_SHA);
 
-    assertThatThrownBy(() -> store.publish(file("other"), n, "b".repeat(64)))
+    assertThatThrownBy(() -> publish(store, file("other"), n, "b".repeat(64)))
         .isInstanceOf(FileAlreadyExistsException.class);
 
     assertThat(store.list(GROUP).archives()).containsExactly(first);
@@ -75,7 +99,8 @@ class LocalDirectoryStoreTest {
   void aPublishThatCannotReadItsSourceLeavesNothing() throws Exception {
     LocalDirectoryStore store = new LocalDirectoryStore(tmp.resolve("store"), "store");
 
-    assertThatThrownBy(() -> store.publish(tmp.resolve("missing.snap"), name("2026-12-02T10:00:00Z", 1), STATE_SHA))
+    assertThatThrownBy(() -> store.publish(tmp.resolve("missing.snap"), name("2026-12-02T10:00:00Z", 1), STATE_SHA,
+        "c".repeat(64)))
         .isInstanceOf(NoSuchFileException.class);
 
     assertThat(tmp.resolve("store").resolve(GROUP.toString())).isEmptyDirectory();
@@ -85,7 +110,7 @@ class LocalDirectoryStoreTest {
   void foreignFilesAreListedAndLeftoversOfDeadWritersAreCleanedUpButNotALiveOne() throws Exception {
     LocalDirectoryStore store = new LocalDirectoryStore(tmp.resolve("store"), "store");
     ArchiveName kept = name("2026-12-02T10:00:00Z", 20);
-    store.publish(file("kept"), kept, STATE_SHA);
+    publish(store, file("kept"), kept, STATE_SHA);
     Path dir = tmp.resolve("store").resolve(GROUP.toString());
     Files.writeString(dir.resolve("notes.txt"), "mine");
     Files.writeString(dir.resolve("20261202T110000Z-t2-i30.snap.part"), "half"); // its writer died
@@ -110,7 +135,7 @@ class LocalDirectoryStoreTest {
   void deleteRemovesTheArchiveAndItsDigests() throws Exception {
     LocalDirectoryStore store = new LocalDirectoryStore(tmp.resolve("store"), "store");
     ArchiveName n = name("2026-12-02T10:00:00Z", 20);
-    store.publish(file("x"), n, STATE_SHA);
+    publish(store, file("x"), n, STATE_SHA);
 
     store.delete(n);
 

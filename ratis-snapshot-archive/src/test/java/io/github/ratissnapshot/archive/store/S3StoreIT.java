@@ -107,6 +107,12 @@ class S3StoreIT {
     return Digests.hex(sha.digest());
   }
 
+  /** Publishes a file as the agent does after verifying it: with the file's own SHA-256. */
+  private static StoredArchive publish(S3Store store, Path file, ArchiveName name, String stateSha)
+      throws IOException {
+    return store.publish(file, name, stateSha, sha256(file));
+  }
+
   private static String sha256(Path f) throws IOException {
     try (InputStream in = Files.newInputStream(f)) {
       return sha256(in);
@@ -118,8 +124,8 @@ class S3StoreIT {
     Path small = file("small.snap", 100_000, 1);
     Path large = file("large.snap", (12L << 20) + 12345, 2); // 3 parts of 5 MiB
     try (S3Store store = store(BUCKET + "/dr/prod", "part-size=5MiB&concurrency=2")) {
-      StoredArchive a = store.publish(small, name(0, 2, 40), STATE_SHA);
-      StoredArchive b = store.publish(large, name(5, 2, 90), "cd".repeat(32));
+      StoredArchive a = publish(store, small, name(0, 2, 40), STATE_SHA);
+      StoredArchive b = publish(store, large, name(5, 2, 90), "cd".repeat(32));
 
       assertThat(a).isEqualTo(new StoredArchive(name(0, 2, 40), 100_000, STATE_SHA, sha256(small)));
       assertThat(b).isEqualTo(new StoredArchive(name(5, 2, 90), Files.size(large), "cd".repeat(32), sha256(large)));
@@ -142,11 +148,11 @@ class S3StoreIT {
   void anArchiveAlreadyStoredIsNotOverwrittenAndDeleteRemovesOnlyTheNamedArchive() throws Exception {
     Path f = file("a.snap", 1000, 3);
     try (S3Store store = store(BUCKET, ""); S3Client raw = server.client()) {
-      StoredArchive a = store.publish(f, name(0, 1, 10), STATE_SHA);
-      StoredArchive b = store.publish(f, name(1, 1, 11), STATE_SHA);
+      StoredArchive a = publish(store, f, name(0, 1, 10), STATE_SHA);
+      StoredArchive b = publish(store, f, name(1, 1, 11), STATE_SHA);
       raw.putObject(r -> r.bucket(BUCKET).key(GROUP + "/notes.txt"), RequestBody.fromString("operator's notes"));
 
-      assertThatThrownBy(() -> store.publish(file("other.snap", 2000, 4), name(0, 1, 10), STATE_SHA))
+      assertThatThrownBy(() -> publish(store, file("other.snap", 2000, 4), name(0, 1, 10), STATE_SHA))
           .isExactlyInstanceOf(FileAlreadyExistsException.class)
           .hasMessage("s3://archives/" + a.name().key() + ": the store already has this archive");
       assertThat(store.list(GROUP)).isEqualTo(new ArchiveStore.Listing(List.of(a, b), List.of("notes.txt")));
@@ -171,7 +177,7 @@ class S3StoreIT {
     try (S3Store store = storeAt(location, S3TestServer.SECRET_KEY)) {
       CompletableFuture<StoredArchive> publishing = CompletableFuture.supplyAsync(() -> {
         try {
-          return store.publish(large, name(0, 3, 500), STATE_SHA);
+          return publish(store, large, name(0, 3, 500), STATE_SHA);
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
@@ -210,7 +216,7 @@ class S3StoreIT {
     Path large = file("large.snap", 12L << 20, 6); // parts of 5, 5 and 2 MiB
     server.refusals().refuse(2, 2);
     try (S3Store store = storeWithoutSdkRetries("part-size=5MiB&concurrency=2"); S3Client raw = server.client()) {
-      StoredArchive a = store.publish(large, name(0, 3, 700), STATE_SHA);
+      StoredArchive a = publish(store, large, name(0, 3, 700), STATE_SHA);
       assertThat(server.refusals().refused()).isEqualTo(2);
       assertThat(store.list(GROUP).archives()).containsExactly(a);
       try (InputStream in = store.open(a.name())) {
@@ -226,7 +232,7 @@ class S3StoreIT {
     server.refusals().refuse(2, 3);
     ArchiveName n = name(0, 3, 800);
     try (S3Store store = storeWithoutSdkRetries("part-size=5MiB&concurrency=1"); S3Client raw = server.client()) {
-      assertThatThrownBy(() -> store.publish(large, n, STATE_SHA))
+      assertThatThrownBy(() -> publish(store, large, n, STATE_SHA))
           .isInstanceOf(IOException.class)
           .hasMessageStartingWith("failed to upload part 2 of s3://archives/" + n.key() + " at " + server.endpoint()
               + ": 500: no error message (request ");
@@ -262,7 +268,7 @@ class S3StoreIT {
           .isExactlyInstanceOf(IOException.class)
           .hasMessage("bucket 'no-such-bucket' does not exist at " + server.endpoint() + " (list s3://no-such-bucket/dr/"
               + GROUP + "/)");
-      assertThatThrownBy(() -> store.publish(file("a.snap", 10, 6), name(0, 1, 1), STATE_SHA))
+      assertThatThrownBy(() -> publish(store, file("a.snap", 10, 6), name(0, 1, 1), STATE_SHA))
           .isExactlyInstanceOf(IOException.class)
           .hasMessageStartingWith("bucket 'no-such-bucket' does not exist at " + server.endpoint());
     }
@@ -277,7 +283,7 @@ class S3StoreIT {
           .hasMessageEndingWith("): check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
               + "AWS_PROFILE) and that they may list, read, write and delete under s3://archives/ and list and "
               + "abort multipart uploads");
-      assertThatThrownBy(() -> store.publish(file("a.snap", 10, 7), name(0, 1, 1), STATE_SHA))
+      assertThatThrownBy(() -> publish(store, file("a.snap", 10, 7), name(0, 1, 1), STATE_SHA))
           .isExactlyInstanceOf(IOException.class)
           .hasMessageStartingWith("access denied to ");
       assertThat(keys(raw)).isEmpty();
