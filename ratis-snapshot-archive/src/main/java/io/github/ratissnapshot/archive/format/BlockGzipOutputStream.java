@@ -108,10 +108,7 @@ final class BlockGzipOutputStream extends OutputStream {
     while (!inFlight.isEmpty()) {
       drainOne();
     }
-    byte[] trailer = new byte[8];
-    putIntLe(trailer, 0, crc.getValue());
-    putIntLe(trailer, 4, total);
-    out.write(trailer);
+    out.write(trailer(crc, total));
     finished = true;
   }
 
@@ -201,9 +198,14 @@ final class BlockGzipOutputStream extends OutputStream {
     return new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, (byte) xfl, (byte) 0xff};
   }
 
-  static void putIntLe(byte[] b, int off, long v) {
+  /** The 8-byte gzip trailer: the CRC-32 of the uncompressed bytes and their count mod 2^32, little-endian. */
+  static byte[] trailer(CRC32 crc, long uncompressedBytes) {
+    byte[] t = new byte[8];
+    long crcValue = crc.getValue();
     for (int i = 0; i < 4; i++) {
-      b[off + i] = (byte) (v >>> (8 * i));
+      t[i] = (byte) (crcValue >>> (8 * i));
+      t[4 + i] = (byte) (uncompressedBytes >>> (8 * i));
     }
+    return t;
   }
 }

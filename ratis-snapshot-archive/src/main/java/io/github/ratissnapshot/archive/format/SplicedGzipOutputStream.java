@@ -114,10 +114,7 @@ final class SplicedGzipOutputStream extends OutputStream {
           "the compressed state's last segment does not end at a block boundary");
     }
     out.write(compressed);
-    byte[] trailer = new byte[8];
-    BlockGzipOutputStream.putIntLe(trailer, 0, crc.getValue());
-    BlockGzipOutputStream.putIntLe(trailer, 4, total);
-    out.write(trailer);
+    out.write(BlockGzipOutputStream.trailer(crc, total));
     finished = true;
   }
 
