@@ -145,9 +145,10 @@ class RemoteSaveIT {
         client.io().send(FileBackedStateMachine.generate(9, STATE));
       }
       Path file = tmp.resolve("corrupt.snap");
-      // The server's snapshot file goes bad once the save has taken and pinned it (the pin is a hard link to
-      // it), before the first byte is pulled; whatever the group applied meanwhile (a new term's first entry
-      // after an election, say), it is the file this save pulls.
+      // The file the save pulls goes bad once the server has pinned it (a hard link in the group's archive/pins
+      // directory), before the first byte is pulled: whichever snapshot the server took or retook meanwhile,
+      // and whatever the group applied (a new term's first entry after an election, say), it is that file.
+      Path pins = leader.getRaftStorage().getStorageDir().getRoot().toPath().resolve("archive").resolve("pins");
       List<Path> corrupted = new ArrayList<>();
       TransferProgress corruptAtPull = new TransferProgress() {
         @Override
@@ -156,16 +157,22 @@ class RemoteSaveIT {
         @Override
         public void phase(Stage stage, String description) {
           if (stage == Stage.PULL && corrupted.isEmpty()) {
-            Path snapshot = leader.getStateMachine().getLatestSnapshot().getFiles().get(0).getPath();
-            try (RandomAccessFile raf = new RandomAccessFile(snapshot.toFile(), "rw")) {
-              raf.seek(STATE / 2);
-              int b = raf.read();
-              raf.seek(STATE / 2);
-              raf.write(b ^ 0x01);
+            try (Stream<Path> files = Files.list(pins)) {
+              List<Path> all = files.toList();
+              if (all.size() != 1) {
+                throw new IllegalStateException("one pinned file expected in " + pins + ", found " + all);
+              }
+              Path pinned = all.get(0);
+              try (RandomAccessFile raf = new RandomAccessFile(pinned.toFile(), "rw")) {
+                raf.seek(STATE / 2);
+                int b = raf.read();
+                raf.seek(STATE / 2);
+                raf.write(b ^ 0x01);
+              }
+              corrupted.add(pinned);
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
-            corrupted.add(snapshot);
           }
         }
       };
