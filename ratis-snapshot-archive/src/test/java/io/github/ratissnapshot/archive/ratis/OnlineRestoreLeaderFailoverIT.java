@@ -203,39 +203,62 @@ class OnlineRestoreLeaderFailoverIT {
   }
 
   /**
+   * The leader is handing leadership over for 3 s while the chunks stream (to a follower that is down, so the
+   * handover waits out its timeout): Ratis answers every chunk "stepping down" meanwhile. The client must
+   * keep sending them again, pausing between sends, until a leader appends them, rather than spend its resends
+   * in the first milliseconds; the restore completes with the new state on every replica.
+   */
+  @Test
+  void chunksArrivingWhileTheLeaderStepsDownForSecondsAreSentAgainUntilAppended() throws Exception {
+    handoverDrill(false);
+  }
+
+  /**
    * The leader is handing leadership over when COMMIT reaches it: Ratis answers "stepping down" and does not
-   * append it. The handover goes to a follower that is down, so it lasts until its 3 s timeout instead of an
-   * election's few milliseconds. The client must send COMMIT again until a leader appends it, and the restore
-   * completes with the new state on every running replica.
+   * append it. The client must send COMMIT again until a leader appends it, and the restore completes.
    */
   @Test
   void commitArrivingWhileTheLeaderStepsDownIsSentAgainAndTheRestoreCompletes() throws Exception {
+    handoverDrill(true);
+  }
+
+  /**
+   * Restores the new state while the leader hands leadership over to a follower that is down, which keeps it
+   * stepping down (refusing writes) until the handover's 3 s timeout, and checks that the restore completes
+   * with the new state everywhere.
+   *
+   * @param atCommit whether the handover starts when the client is about to send COMMIT, or once 30% of the
+   *     archive's chunks are acknowledged
+   */
+  private void handoverDrill(boolean atCommit) throws Exception {
     Map<String, String> oldState = RestoreFixture.oldState();
     Map<String, String> newState = RestoreFixture.newState();
     Path archive = RestoreFixture.archive(newState, tmp.resolve("archives"));
+    long total = Files.size(archive);
     ExecutorService mover = Executors.newSingleThreadExecutor();
     try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState)) {
       RaftPeerId leaderId = c.leader().getId();
       RaftPeerId down = c.runningIds().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
       c.kill(down);
       AtomicReference<Future<Long>> handover = new AtomicReference<>();
+      Runnable startHandover = () -> {
+        if (handover.get() == null) {
+          handover.set(mover.submit(() -> handOverFor(c, down, 3_000)));
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300)); // the handover starts on loopback in ms
+        }
+      };
       TransferProgress progress = new TransferProgress() {
         @Override
-        public void update(long done, long total) {}
+        public void update(long done, long size) {
+          if (!atCommit && done >= total * 3 / 10) {
+            startHandover.run();
+          }
+        }
 
         @Override
         public void phase(Stage stage, String description) {
-          if (stage == Stage.COMMIT && handover.get() == null) {
-            handover.set(mover.submit(() -> {
-              long started = System.nanoTime();
-              try (RaftClient admin = c.client()) {
-                admin.admin().transferLeadership(down, 3_000);
-              } catch (IOException expected) {
-                LOG.info("the handover to {} ended: {}", down, expected.toString());
-              }
-              return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            }));
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500)); // the handover starts on loopback in ms
+          if (atCommit && stage == Stage.COMMIT) {
+            startHandover.run();
           }
         }
       };
@@ -244,7 +267,7 @@ class OnlineRestoreLeaderFailoverIT {
       try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
         result = restore.restore(archive, progress);
       }
-      assertThat(handover.get()).as("a handover started when the client was committing").isNotNull();
+      assertThat(handover.get()).as("a handover started during the restore").isNotNull();
       assertThat(handover.get().get(60, TimeUnit.SECONDS))
           .as("the leader was stepping down until the handover to the dead follower timed out")
           .isGreaterThanOrEqualTo(2_500);
@@ -258,6 +281,20 @@ class OnlineRestoreLeaderFailoverIT {
     } finally {
       mover.shutdownNow();
     }
+  }
+
+  /**
+   * Asks the leader to hand leadership to {@code to}, which is down, and returns how long the leader was
+   * stepping down (until the handover timed out), in milliseconds.
+   */
+  private static long handOverFor(LoopbackCluster c, RaftPeerId to, long timeoutMillis) throws IOException {
+    long started = System.nanoTime();
+    try (RaftClient admin = c.client()) {
+      admin.admin().transferLeadership(to, timeoutMillis);
+    } catch (IOException expected) {
+      LOG.info("the handover to {} ended: {}", to, expected.toString());
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
   }
 
   /**

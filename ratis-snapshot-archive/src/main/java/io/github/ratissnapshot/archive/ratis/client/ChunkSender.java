@@ -21,11 +21,14 @@ import org.slf4j.LoggerFactory;
  * Sends an archive into the log as {@code CHUNK} entries, with a bounded number in flight. Replies are taken
  * in order on the calling thread, which also reports progress, so progress arrives in order from one
  * thread. A chunk whose reply says a replica found the archive invalid or could not stage it stops the
- * transfer. When Ratis closes the client's connection, or answers a chunk with a failure that means it was not
- * appended (a leader stepping down or not leading), or a chunk's reply shows the replicas ignored it (an
- * earlier one never reached the log), the chunks not yet acknowledged are sent again, in order, on a new client,
- * once every one of them has its answer; the replicas ignore the ones they already have and the ones ahead of
- * their turn. At most {@link #MAX_RESENDS} times in a row.
+ * transfer. When Ratis closes the client's connection, or a chunk's reply shows the replicas ignored it (an
+ * earlier one never reached the log), the chunks not yet acknowledged are sent again, in order, on a new
+ * client, once every one of them has its answer; the replicas ignore the ones they already have and the ones
+ * ahead of their turn. At most {@link #MAX_RESENDS} times in a row. When Ratis answers a chunk with a failure
+ * that means it was not appended (a leader handing over, not leading, not ready), they are sent again the same
+ * way after a pause, for as long as {@link NotAppendedBackoff} allows and without counting against the limit of
+ * new clients: a handover can refuse writes for seconds, and resends spent in its first milliseconds would fail
+ * a restore that a pause lets complete.
  */
 final class ChunkSender {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkSender.class);
@@ -79,6 +82,7 @@ final class ChunkSender {
     long acknowledged = 0;
     long seq = 0;
     int resends = 0; // in a row, without a chunk acknowledged in between
+    NotAppendedBackoff notAppended = null; // since the first "not appended" answer in a row
     while (read < archiveBytes || !window.isEmpty()) {
       while (window.size() < inFlight && read < archiveBytes) {
         byte[] buf = new byte[(int) Math.min(chunkSize, archiveBytes - read)];
@@ -105,8 +109,16 @@ final class ChunkSender {
         throw new InterruptedIOException("interrupted while sending the archive");
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        if ((Causes.isClosedConnection(cause) || Causes.isNotAppended(cause)) && resends < MAX_RESENDS
-            && resendWindow(window)) {
+        if (Causes.isNotAppended(cause) && !Causes.isClosedConnection(cause)) {
+          if (notAppended == null) {
+            notAppended = new NotAppendedBackoff();
+          }
+          LOG.info("restore {}: chunk {} was not appended ({}); sending the chunks from there again", id, head.seq,
+              Causes.message(cause));
+          if (notAppended.pause() && resendWindow(window, false)) { // the backoff bounds these in time
+            continue;
+          }
+        } else if (Causes.isClosedConnection(cause) && resends < MAX_RESENDS && resendWindow(window, true)) {
           resends++;
           continue;
         }
@@ -118,7 +130,7 @@ final class ChunkSender {
       }
       if (status.stagedBytes() < head.offset + head.length) {
         // Applied after a chunk that never reached the log, so every replica ignored it: send again from the head.
-        if (resends >= MAX_RESENDS || !resendWindow(window)) {
+        if (resends >= MAX_RESENDS || !resendWindow(window, true)) {
           throw new IOException(String.format("restore %s: the group staged %,d bytes and ignored chunk %d "
               + "(bytes %,d to %,d) after %d resends of the chunks from there", id, status.stagedBytes(), head.seq,
               head.offset, head.offset + head.length, resends));
@@ -127,6 +139,7 @@ final class ChunkSender {
         continue;
       }
       resends = 0;
+      notAppended = null;
       window.poll();
       acknowledged += head.length;
       if (read < archiveBytes) {
@@ -139,13 +152,17 @@ final class ChunkSender {
 
   /**
    * Waits until every chunk in flight has its answer (so that none of them can still reach the log after the
-   * ones sent again), then sends them all again, in order, on a new client. The replicas ignore the chunks
-   * they already have and the ones ahead of their turn, so whatever part of the first sending reached the
-   * log, the group ends with each chunk once and in order.
+   * ones sent again), then sends them all again, in order. The replicas ignore the chunks they already have
+   * and the ones ahead of their turn, so whatever part of the first sending reached the log, the group ends
+   * with each chunk once and in order.
    *
+   * <p>They go on a new client: closing the old one ends any request of it not answered in time, and the new
+   * one starts its own sequence of requests, which whatever server leads now takes from the first.
+   *
+   * @param counted whether the new client counts against the limit of reconnections
    * @return false if no new client may be made (the limit of reconnections is reached)
    */
-  private boolean resendWindow(ArrayDeque<InFlight> window) throws IOException {
+  private boolean resendWindow(ArrayDeque<InFlight> window, boolean counted) throws IOException {
     for (InFlight c : window) {
       try {
         c.reply.get(connection.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
@@ -156,7 +173,7 @@ final class ChunkSender {
         // answered with a failure, or not in time: closing the client below ends it
       }
     }
-    if (!clients.reconnect(clients.current())) {
+    if (!clients.reconnect(clients.current(), counted)) {
       return false;
     }
     LOG.info("restore {}: sending chunks {} to {} again", id, window.peekFirst().seq, window.peekLast().seq);

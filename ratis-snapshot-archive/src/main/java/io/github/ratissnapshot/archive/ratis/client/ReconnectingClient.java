@@ -53,7 +53,7 @@ final class ReconnectingClient implements AutoCloseable {
       try {
         return call.on(c);
       } catch (IOException | RuntimeException e) {
-        if (!Causes.isClosedConnection(e) || !reconnect(c)) {
+        if (!Causes.isClosedConnection(e) || !reconnect(c, true)) {
           throw e;
         }
       }
@@ -63,22 +63,26 @@ final class ReconnectingClient implements AutoCloseable {
   /**
    * Replaces {@code stale} with a new client, unless another thread already did.
    *
-   * @param stale the client whose connection was reported closed
+   * @param stale the client to replace (its connection was reported closed, or its requests must end)
+   * @param counted whether this counts against the limit of reconnections; a caller that bounds its retries
+   *     otherwise (in time) passes false
    * @return false if the limit of reconnections is reached, or this was closed (its owner gave up)
    */
-  synchronized boolean reconnect(RaftClient stale) {
+  synchronized boolean reconnect(RaftClient stale, boolean counted) {
     if (closed) {
       return false;
     }
     if (client != stale) {
       return true;
     }
-    if (reconnects >= maxReconnects) {
-      return false;
+    if (counted) {
+      if (reconnects >= maxReconnects) {
+        return false;
+      }
+      reconnects++;
+      LOG.info("the client's connection to group {} was closed; connecting again ({} of {})",
+          connection.group().getGroupId(), reconnects, maxReconnects);
     }
-    reconnects++;
-    LOG.info("the client's connection to group {} was closed; connecting again ({} of {})",
-        connection.group().getGroupId(), reconnects, maxReconnects);
     try {
       stale.close();
     } catch (IOException | RuntimeException e) {

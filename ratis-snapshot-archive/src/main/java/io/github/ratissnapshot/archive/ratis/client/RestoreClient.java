@@ -26,7 +26,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.slf4j.Logger;
@@ -53,12 +52,6 @@ public final class RestoreClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreClient.class);
   private static final long POLL_MILLIS = 200;
   private static final int COMMIT_ATTEMPTS = 5;
-  /**
-   * How long to keep sending a {@code BEGIN} or {@code COMMIT} that Ratis answers without appending it (a
-   * leader handing over, not leading, not ready yet): a handover lasts at most its own timeout, an election
-   * a few seconds.
-   */
-  private static final long NOT_APPENDED_MILLIS = 60_000;
 
   /**
    * The default bytes of archive per log entry: 1 MiB, under half of Ratis's default 4 MB entry limit
@@ -317,7 +310,7 @@ public final class RestoreClient implements AutoCloseable {
 
   /**
    * Sends a write, again while Ratis answers that it did not append it (the leader is handing over, is no
-   * longer leading or is not ready yet), for up to {@link #NOT_APPENDED_MILLIS}. Only for writes the servers
+   * longer leading or is not ready yet), pausing as {@link NotAppendedBackoff} says. Only for writes the servers
    * take harmlessly twice: {@code BEGIN} of an id already begun, and {@code COMMIT}, which answers a second
    * time with the first one's outcome.
    *
@@ -325,18 +318,18 @@ public final class RestoreClient implements AutoCloseable {
    * @throws IOException any other failure at once, or the last "not appended" one after the limit
    */
   private RaftClientReply sendUntilAppended(Message m, String what, UUID id) throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(NOT_APPENDED_MILLIS);
-    long pause = 50;
+    NotAppendedBackoff backoff = new NotAppendedBackoff();
     while (true) {
       try {
         return clients.call(c -> c.io().send(m));
       } catch (IOException | RuntimeException e) {
-        if (!Causes.isNotAppended(e) || System.nanoTime() - deadline > 0) {
+        if (!Causes.isNotAppended(e)) {
           throw e;
         }
         LOG.info("restore {}: {} was not appended ({}); sending it again", id, what, Causes.message(e));
-        sleep(pause);
-        pause = Math.min(2 * pause, 1_000);
+        if (!backoff.pause()) {
+          throw e;
+        }
       }
     }
   }
