@@ -77,8 +77,9 @@ public final class SaveClient implements AutoCloseable {
    *
    * @param tempDir where the archive's temporary file goes
    * @return the archive; the caller must close it, which deletes the file
-   * @throws IOException if the group cannot be reached, the snapshot fails, or the bytes received do not
-   *     match the server's MD5; no file is left behind
+   * @throws IOException if the group cannot be reached, the snapshot fails, the bytes received do not match
+   *     the server's MD5 ({@code snapshot pulled from nX is corrupt: MD5 ...}), or a segment the server
+   *     compressed does not inflate ({@code the compressed snapshot is corrupt: ...}); no file is left behind
    */
   public Snapshot save(Path tempDir) throws IOException {
     try (PulledSnapshot state = snapshotAndPull()) {
@@ -95,8 +96,10 @@ public final class SaveClient implements AutoCloseable {
    *
    * @param out where the archive goes; not closed
    * @return the archive's summary
-   * @throws IOException if the group cannot be reached, the snapshot fails, or the bytes received do not
-   *     match the server's MD5; the bytes written to {@code out} must then be discarded
+   * @throws IOException if the group cannot be reached, the snapshot fails, the bytes received do not match
+   *     the server's MD5 ({@code snapshot pulled from nX is corrupt: MD5 ...}), or a segment the server
+   *     compressed does not inflate ({@code the compressed snapshot is corrupt: ...}); the bytes written to
+   *     {@code out} must then be discarded
    */
   public ArchiveSummary writeTo(OutputStream out) throws IOException {
     try (PulledSnapshot state = snapshotAndPull()) {
