@@ -29,7 +29,8 @@ import java.util.Set;
  * @param pathStyle whether to address the bucket in the path rather than the host name
  * @param partSize the multipart part size in bytes (at least 5 MiB, S3's minimum); archives up to it go in
  *     one request
- * @param concurrency how many parts are in flight at once (each streams from the file; none is buffered)
+ * @param concurrency how many parts are in flight at once (each streams from the file; none is buffered), and
+ *     how many objects' metadata a listing reads at once
  * @param staleUploads how old an unfinished multipart upload under a group must be before
  *     {@link ArchiveStore#cleanUp} aborts it
  * @param profile the credentials profile to use, or null for the SDK's default chain

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,21 +189,25 @@ public final class S3Store implements ArchiveStore {
       s3.listObjectsV2Paginator(b -> b.bucket(where.bucket()).prefix(groupPrefix)).contents().forEach(all::add);
       return all;
     });
-    List<StoredArchive> archives = new ArrayList<>();
+    Map<String, ArchiveName> named = new LinkedHashMap<>();
     List<String> foreign = new ArrayList<>();
     for (S3Object o : objects) {
       String rest = o.key().substring(groupPrefix.length());
       Optional<ArchiveName> name = rest.contains("/") ? Optional.empty() : ArchiveName.parse(group, rest);
       if (name.isEmpty()) {
         foreign.add(rest);
-        continue;
+      } else {
+        named.put(o.key(), name.get());
       }
-      Optional<HeadObjectResponse> head = head(o.key());
-      if (head.isEmpty()) {
+    }
+    List<StoredArchive> archives = new ArrayList<>();
+    for (Map.Entry<String, Optional<HeadObjectResponse>> h : heads(named.keySet()).entrySet()) {
+      if (h.getValue().isEmpty()) {
         continue; // deleted between the listing and now
       }
-      Map<String, String> m = head.get().metadata();
-      archives.add(new StoredArchive(name.get(), head.get().contentLength(), m.get(META_STATE_SHA256),
+      HeadObjectResponse head = h.getValue().get();
+      Map<String, String> m = head.metadata();
+      archives.add(new StoredArchive(named.get(h.getKey()), head.contentLength(), m.get(META_STATE_SHA256),
           m.get(META_ARCHIVE_SHA256)));
     }
     archives.sort((a, b) -> ArchiveName.OLDEST_FIRST.compare(a.name(), b.name()));
@@ -294,11 +299,7 @@ public final class S3Store implements ArchiveStore {
     String uploadId = call("start the upload of", key, () -> s3.createMultipartUpload(b -> b
         .bucket(where.bucket()).key(key).metadata(metadata).contentType(CONTENT_TYPE)).uploadId());
     int parts = (int) ((size + partSize - 1) / partSize);
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(where.concurrency(), parts), r -> {
-      Thread t = new Thread(r, "s3-part-" + THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = pool(parts, "s3-part-");
     try {
       List<Future<CompletedPart>> pending = new ArrayList<>(parts);
       for (int i = 1; i <= parts; i++) {
@@ -366,6 +367,52 @@ public final class S3Store implements ArchiveStore {
       LOG.warn("{}: could not abort upload {} of {} ({}); the agent's next clean-up aborts it once stale",
           location, uploadId, key, e.getMessage());
     }
+  }
+
+  /**
+   * Reads the metadata of several objects, up to {@link S3Location#concurrency()} requests at once (a listing
+   * of a hundred archives is a hundred HEAD requests, which one after another add up to seconds per cycle).
+   *
+   * @return each key's metadata, empty for an object deleted since it was listed, in the keys' order
+   */
+  private Map<String, Optional<HeadObjectResponse>> heads(Collection<String> keys) throws IOException {
+    Map<String, Optional<HeadObjectResponse>> out = new LinkedHashMap<>();
+    if (keys.size() <= 1) {
+      for (String k : keys) {
+        out.put(k, head(k));
+      }
+      return out;
+    }
+    ExecutorService pool = pool(keys.size(), "s3-head-");
+    try {
+      Map<String, Future<Optional<HeadObjectResponse>>> pending = new LinkedHashMap<>();
+      for (String k : keys) {
+        pending.put(k, pool.submit(() -> head(k)));
+      }
+      for (Map.Entry<String, Future<Optional<HeadObjectResponse>>> e : pending.entrySet()) {
+        out.put(e.getKey(), e.getValue().get());
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw (InterruptedIOException) new InterruptedIOException("interrupted listing " + location).initCause(e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("failed to list " + location + ": " + e.getCause().getMessage(), e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** A pool of at most {@link S3Location#concurrency()} daemon threads for {@code tasks} requests. */
+  private ExecutorService pool(int tasks, String threadName) {
+    return Executors.newFixedThreadPool(Math.max(1, Math.min(where.concurrency(), tasks)), r -> {
+      Thread t = new Thread(r, threadName + THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   private Optional<HeadObjectResponse> head(String key) throws IOException {

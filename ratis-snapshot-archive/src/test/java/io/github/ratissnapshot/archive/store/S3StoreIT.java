@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -141,6 +142,21 @@ class S3StoreIT {
         assertThat(head.contentType()).isEqualTo("application/gzip");
         assertThat(raw.listMultipartUploads(r -> r.bucket(BUCKET)).uploads()).as("unfinished uploads").isEmpty();
       }
+    }
+  }
+
+  @Test
+  void aListingReadsEveryArchivesMetadataInOrderWhateverTheConcurrency() throws Exception {
+    List<StoredArchive> published = new ArrayList<>();
+    try (S3Store store = store(BUCKET + "/many", "concurrency=3")) {
+      for (int i = 0; i < 13; i++) { // more archives than HEAD requests in flight, and not a multiple of them
+        published.add(publish(store, file("m" + i + ".snap", 100 + i, 100 + i), name(i, 1, 100 + i),
+            Integer.toHexString(i).repeat(64).substring(0, 64)));
+      }
+      assertThat(store.list(GROUP).archives()).containsExactlyElementsOf(published);
+    }
+    try (S3Store one = store(BUCKET + "/many", "concurrency=1")) {
+      assertThat(one.list(GROUP).archives()).containsExactlyElementsOf(published);
     }
   }
 
