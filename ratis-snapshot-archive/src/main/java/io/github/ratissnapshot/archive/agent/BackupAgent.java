@@ -3,7 +3,6 @@ package io.github.ratissnapshot.archive.agent;
 import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
-import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.format.Snapshot;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.ratis.client.Causes;
@@ -17,14 +16,8 @@ import io.github.ratissnapshot.archive.store.ArchiveStore;
 import io.github.ratissnapshot.archive.store.RetentionPolicy;
 import io.github.ratissnapshot.archive.store.StoredArchive;
 import io.github.ratissnapshot.archive.store.UploadCheck;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 
 /**
@@ -125,7 +119,8 @@ public final class BackupAgent implements AutoCloseable {
       try (SaveClient save = SaveClient.newBuilder(connection).writer(writer).build();
           Snapshot snapshot = save.save(scratch.directory())) {
         stages.enter("verify");
-        String archiveSha256 = verify(snapshot);
+        String archiveSha256 = ArchiveReader.defaults().verifyWritten(snapshot.path(), snapshot.summary(),
+            UnaryOperator.identity());
         SnapshotMeta meta = snapshot.meta();
         stages.archive(meta.term(), meta.index(), snapshot.archiveBytes());
         ArchiveName name = new ArchiveName(group, meta.created().orElseGet(clock::instant), meta.term(), meta.index());
@@ -300,26 +295,6 @@ public final class BackupAgent implements AutoCloseable {
         + Math.max(changed, 0) + ")");
   }
 
-
-  /**
-   * Reads the saved archive back and verifies it, digesting the file on the same pass so that publishing need
-   * not read it again.
-   *
-   * @return the archive file's SHA-256, in hex
-   */
-  private static String verify(Snapshot snapshot) throws IOException {
-    ArchiveSummary read;
-    MessageDigest sha = Digests.sha256();
-    try (InputStream in = new DigestInputStream(
-        new BufferedInputStream(Files.newInputStream(snapshot.path()), 1 << 16), sha)) {
-      read = ArchiveReader.defaults().verify(in);
-      in.transferTo(OutputStream.nullOutputStream()); // the end-of-archive padding the reader does not need
-    }
-    if (!read.entries().equals(snapshot.summary().entries())) {
-      throw new IOException("the archive written to " + snapshot.path() + " does not read back as written");
-    }
-    return Digests.hex(sha.digest());
-  }
 
   /** Closes the destination stores. */
   @Override

@@ -12,18 +12,15 @@ import io.github.ratissnapshot.archive.store.ArchiveName;
 import io.github.ratissnapshot.archive.store.ArchiveStore;
 import io.github.ratissnapshot.archive.store.StoredArchive;
 import io.github.ratissnapshot.archive.store.UploadCheck;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -159,17 +156,11 @@ final class SaveCommand implements Callable<Integer> {
       saved = client.writeTo(buffered);
       buffered.flush();
     }
-    MessageDigest sha = Digests.sha256();
-    try (Progress progress = Progress.start("verifying", Files.size(target.partPath()), err);
-        InputStream in = progress.count(new DigestInputStream(
-            new BufferedInputStream(Files.newInputStream(target.partPath()), 1 << 16), sha))) {
-      ArchiveSummary verified = ArchiveReader.defaults().verify(in);
-      if (!verified.entries().equals(saved.entries())) {
-        throw new IOException("the archive written to " + target.partPath()
-            + " does not read back as written");
-      }
+    String archiveSha256;
+    try (Progress progress = Progress.start("verifying", Files.size(target.partPath()), err)) {
+      archiveSha256 = ArchiveReader.defaults().verifyWritten(target.partPath(), saved, progress::count);
     }
-    return new Saved(saved, Files.size(target.partPath()), Digests.hex(sha.digest()));
+    return new Saved(saved, Files.size(target.partPath()), archiveSha256);
   }
 
   /** Streams the archive to standard output; the summary line goes to {@code err}. */

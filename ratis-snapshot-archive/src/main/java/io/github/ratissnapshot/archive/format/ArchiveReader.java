@@ -1,6 +1,7 @@
 package io.github.ratissnapshot.archive.format;
 
 import io.github.ratissnapshot.archive.format.ArchiveException.Problem;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -115,6 +118,31 @@ public final class ArchiveReader {
    */
   public ArchiveSummary verify(InputStream archive) throws IOException {
     return read(archive, OutputStream.nullOutputStream());
+  }
+
+  /**
+   * Reads back an archive file that was just written and checks it: it verifies, and holds the entries the
+   * writer reported. The file's SHA-256 is computed on the same pass, so that whoever publishes the file need
+   * not read it again for it.
+   *
+   * @param file the archive file; opened and closed here
+   * @param written the summary the writer returned for it
+   * @param around wraps the file's stream (to count progress, say); {@code UnaryOperator.identity()} for none
+   * @return the file's SHA-256, in lowercase hex
+   * @throws ArchiveException if the file does not verify
+   * @throws IOException if it cannot be read, or verifies with other entries than {@code written} ("the
+   *     archive written to FILE does not read back as written")
+   */
+  public String verifyWritten(Path file, ArchiveSummary written, UnaryOperator<InputStream> around)
+      throws IOException {
+    MessageDigest sha = Digests.sha256();
+    try (InputStream in = around.apply(new DigestInputStream(
+        new BufferedInputStream(Files.newInputStream(file), 1 << 16), sha))) {
+      if (!verify(in).entries().equals(written.entries())) {
+        throw new IOException("the archive written to " + file + " does not read back as written");
+      }
+    }
+    return Digests.hex(sha.digest());
   }
 
   /**

@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -310,6 +311,34 @@ class ArchiveReaderTest {
     assertThat(dir).isEmptyDirectory();
     assertThatThrownBy(state::openStream).isExactlyInstanceOf(IllegalStateException.class)
         .hasMessage("the extracted state was closed or moved");
+  }
+
+  @Test
+  void verifyWrittenDigestsTheWholeFileAndRefusesOneThatReadsBackOtherwise() throws Exception {
+    Snapshot written = Snapshot.write(META, new ByteArrayInputStream(STATE), dir, Fixtures.writer());
+    Path file = written.path();
+    Counting.Input[] seen = new Counting.Input[1];
+
+    String sha256 = ArchiveReader.defaults().verifyWritten(file, written.summary(),
+        in -> seen[0] = new Counting.Input(in));
+
+    assertThat(sha256).isEqualTo(Digests.sha256Hex(file));
+    assertThat(seen[0].count()).as("bytes read through the caller's wrapper").isEqualTo(Files.size(file));
+
+    byte[] otherState = STATE.clone();
+    otherState[0] ^= 1;
+    Snapshot other = Snapshot.write(META, new ByteArrayInputStream(otherState), dir, Fixtures.writer());
+    assertThatThrownBy(() -> ArchiveReader.defaults().verifyWritten(file, other.summary(), UnaryOperator.identity()))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage("the archive written to " + file + " does not read back as written");
+
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 0x10;
+    Path corrupt = Files.write(dir.resolve("corrupt.snap"), bytes);
+    assertThatThrownBy(() -> ArchiveReader.defaults().verifyWritten(corrupt, written.summary(),
+        UnaryOperator.identity())).isInstanceOf(ArchiveException.class);
+    written.close();
+    other.close();
   }
 
   @Test
