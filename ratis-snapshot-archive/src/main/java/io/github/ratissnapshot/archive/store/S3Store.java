@@ -377,12 +377,6 @@ public final class S3Store implements ArchiveStore {
    */
   private Map<String, Optional<HeadObjectResponse>> heads(Collection<String> keys) throws IOException {
     Map<String, Optional<HeadObjectResponse>> out = new LinkedHashMap<>();
-    if (keys.size() <= 1) {
-      for (String k : keys) {
-        out.put(k, head(k));
-      }
-      return out;
-    }
     ExecutorService pool = pool(keys.size(), "s3-head-");
     try {
       Map<String, Future<Optional<HeadObjectResponse>>> pending = new LinkedHashMap<>();

@@ -167,11 +167,7 @@ class OnlineRestoreLeaderFailoverIT {
         LOG.info("leadership moved to {} during the restore", t.get(60, TimeUnit.SECONDS));
       }
       assertThat(result.commitIndex()).isPositive();
-      RestoreFixture.awaitAllApplied(c);
-      assertThat(RestoreFixture.awaitOneStateEverywhere(c)).isEqualTo(newState);
-      RestoreFixture.assertNoRestoreOpen(c);
-      RestoreFixture.awaitNoStagingFiles(c);
-      RestoreFixture.assertAcceptsWrites(c, newState);
+      assertEveryReplicaEndsWith(c, newState);
     } finally {
       mover.shutdownNow();
     }
@@ -273,11 +269,8 @@ class OnlineRestoreLeaderFailoverIT {
           .isGreaterThanOrEqualTo(2_500);
       assertThat(result.commitIndex()).isPositive();
       c.start(down, RaftStorage.StartupOption.RECOVER);
-      RestoreFixture.awaitAllApplied(c);
-      assertThat(RestoreFixture.awaitOneStateEverywhere(c)).isEqualTo(newState).isNotEqualTo(oldState);
-      RestoreFixture.assertNoRestoreOpen(c);
-      RestoreFixture.awaitNoStagingFiles(c);
-      RestoreFixture.assertAcceptsWrites(c, newState);
+      assertThat(newState).isNotEqualTo(oldState);
+      assertEveryReplicaEndsWith(c, newState);
     } finally {
       mover.shutdownNow();
     }
@@ -343,6 +336,19 @@ class OnlineRestoreLeaderFailoverIT {
       killer.shutdownNow();
     }
   }
+  /**
+   * Checks that every running replica applies the whole log and holds {@code expected}, that no restore is
+   * left open nor any staging file, and that the group takes writes again.
+   */
+  private static void assertEveryReplicaEndsWith(LoopbackCluster c, Map<String, String> expected)
+      throws Exception {
+    RestoreFixture.awaitAllApplied(c);
+    assertThat(RestoreFixture.awaitOneStateEverywhere(c)).isEqualTo(expected);
+    RestoreFixture.assertNoRestoreOpen(c);
+    RestoreFixture.awaitNoStagingFiles(c);
+    RestoreFixture.assertAcceptsWrites(c, expected);
+  }
+
   /**
    * Restarts the killed leader and checks that every replica holds one state, the old or the new, and
    * exactly the one the client's outcome implies; then that nothing is left open and writes are taken.
