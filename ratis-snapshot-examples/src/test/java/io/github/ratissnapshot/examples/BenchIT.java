@@ -64,8 +64,10 @@ class BenchIT {
   }
 
   @Test
-  void clusterBenchAsJsonIsOneObjectWithEveryFigure(@TempDir Path dir) throws IOException {
-    JsonNode j = runAsJson("cluster", dir);
+  void clusterBenchOfOneNodeAsJsonIsOneObjectWithEveryFigure(@TempDir Path dir) throws IOException {
+    JsonNode j = runAsJson("cluster", dir, "--nodes", "1");
+
+    assertThat(j.get("Nodes").asInt()).isEqualTo(1);
 
     assertThat(fieldNames(j)).contains("ArchiveBytes", "CompressionRatio", "GenerateSeconds", "SaveSeconds",
         "SaveMBps", "RestoreSeconds", "RestoreMBps", "BaselineInstallSnapshotSeconds",

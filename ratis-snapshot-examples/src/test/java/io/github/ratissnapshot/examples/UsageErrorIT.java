@@ -66,6 +66,7 @@ class UsageErrorIT {
         usage("inspect", "expected one of [text, json]", "inspect --format xml {dir}/in.snap"),
         usage("kv put", "Missing required parameters: 'KEY', 'VALUE'", "kv put --peers " + PEERS),
         usage("cluster start", "Missing required option: '--dir", "cluster start --nodes 3"),
+        usage("bench cluster", "--nodes must be at least 1, got 0", "bench cluster --nodes 0 --dir {dir}"),
         usage("", "unknown command 'snapshots'; the commands are: save, inspect, verify, extract, restore, seed, status, "
             + "list, prune, agent, cluster, kv, blob, drill, bench", "snapshots"),
         usage("", "unknown command 'snapshot' (Consul's 'snapshot save' is 'ratis-snapshot save' here); the "

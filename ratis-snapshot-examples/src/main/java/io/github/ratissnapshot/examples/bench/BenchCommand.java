@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -81,8 +82,8 @@ public final class BenchCommand {
 
   /** {@code bench cluster}. */
   @Command(name = "cluster", mixinStandardHelpOptions = true,
-      description = {"Save and online restore on a 3-node loopback cluster, next to Ratis's InstallSnapshot "
-          + "of the same state to a server added to the group.",
+      description = {"Save and online restore on a loopback cluster (3 nodes unless --nodes), next to Ratis's "
+          + "InstallSnapshot of the same state to a server added to the group.",
           "Ratis's own log goes to a file next to the scratch directory, kept if the benchmark fails."})
   static final class Cluster implements Callable<Integer> {
     @Spec
@@ -101,19 +102,27 @@ public final class BenchCommand {
         + "cluster does; by default every node runs in this JVM.")
     boolean processes;
 
+    @Option(names = "--nodes", defaultValue = "3", paramLabel = "N",
+        description = "Nodes in the group (default: ${DEFAULT-VALUE}); 1 measures one replica's restore with the "
+            + "machine to itself, as each replica of a real cluster has.")
+    int voters;
+
     @Option(names = "--node-heap", defaultValue = ClusterBenchmark.NODE_HEAP, paramLabel = "SIZE",
         description = "Each node process's -Xmx with --processes (default: ${DEFAULT-VALUE}).")
     String nodeHeap;
 
     @Override
     public Integer call() throws Exception {
+      if (voters < 1) {
+        throw new ParameterException(spec.commandLine(), "--nodes must be at least 1, got " + voters);
+      }
       long bytes = Sizes.parse(size);
       ClusterBenchmark.Nodes where = processes ? ClusterBenchmark.Nodes.PROCESSES : ClusterBenchmark.Nodes.IN_PROCESS;
       ClusterBenchmark.Result r = inScratch(dir, "cluster-bench-",
-          scratch -> new ClusterBenchmark(bytes, scratch, report(spec, format), where, nodeHeap).run());
+          scratch -> new ClusterBenchmark(bytes, scratch, report(spec, format), where, nodeHeap, voters).run());
       if (format == Output.json) {
         Map<String, Object> j = header("cluster", bytes);
-        j.put("Nodes", 3);
+        j.put("Nodes", voters);
         j.put("NodesRun", processes ? "processes" : "in-process");
         if (processes) {
           j.put("NodeHeap", nodeHeap);

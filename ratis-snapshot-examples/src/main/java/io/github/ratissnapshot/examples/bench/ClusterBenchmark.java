@@ -44,11 +44,13 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServerConfigKeys;
 
 /**
- * Save and online restore of a large state on a 3-node loopback cluster, each split into its stages, next to
+ * Save and online restore of a large state on a loopback cluster (3 nodes unless told), each split into its
+ * stages, next to
  * two baselines measured in the same run: writing an archive of the same state from a local file with the same
  * writer (what a save could at best cost), and the time Ratis's own InstallSnapshot takes to bring a new, empty
  * server to the same state when a configuration change adds it (what a restore is compared with). The nodes run
- * in this JVM or, with {@link Nodes#PROCESSES}, each in a process of its own.
+ * in this JVM or, with {@link Nodes#PROCESSES}, each in a process of its own. A group of one node measures what
+ * one replica does in a restore with the machine to itself, as each replica of a real cluster has.
  *
  * <p>Every wait has a deadline (5 minutes plus the state at 2 MB/s): a phase that does not finish fails the
  * run with one line naming it, rather than hang.
@@ -70,6 +72,7 @@ public final class ClusterBenchmark {
   private final PrintWriter out;
   private final Nodes where;
   private final String nodeHeap;
+  private final int voters;
   private final Duration phaseLimit;
 
   /**
@@ -154,13 +157,19 @@ public final class ClusterBenchmark {
    * @param out where the text report goes (a null writer for none)
    * @param where where the nodes run
    * @param nodeHeap each node process's {@code -Xmx} value, such as {@code 256m} (unused in this process)
+   * @param voters the group's size, at least 1 (the server the baseline adds comes on top)
+   * @throws IllegalArgumentException if {@code voters} is below 1
    */
-  public ClusterBenchmark(long size, Path scratch, PrintWriter out, Nodes where, String nodeHeap) {
+  public ClusterBenchmark(long size, Path scratch, PrintWriter out, Nodes where, String nodeHeap, int voters) {
+    if (voters < 1) {
+      throw new IllegalArgumentException("a group needs at least 1 node, not " + voters);
+    }
     this.size = size;
     this.scratch = scratch;
     this.out = out;
     this.where = where;
     this.nodeHeap = nodeHeap;
+    this.voters = voters;
     this.phaseLimit = Duration.ofMinutes(5).plusSeconds(size / 2_000_000);
   }
 
@@ -172,13 +181,13 @@ public final class ClusterBenchmark {
    * @throws InterruptedException if interrupted
    */
   public Result run() throws IOException, InterruptedException {
-    RaftGroup group = ExampleCluster.group(UUID.randomUUID(), 3, 0);
+    RaftGroup group = ExampleCluster.group(UUID.randomUUID(), voters, 0);
     Path root = scratch.resolve("cluster");
     try (BenchNodes nodes = where == Nodes.PROCESSES
         ? NodeProcesses.start(group, root, nodeHeap, properties(), BenchCommand.ratisLogOf(scratch))
         : InProcessNodes.start(group, root, properties())) {
-      out.printf("Cluster benchmark: %s of key-value-like state, 3 nodes on loopback %s, %d processors, Java %s, "
-          + "this JVM's heap at most %s%n", Sizes.format(size), nodes.describe(),
+      out.printf("Cluster benchmark: %s of key-value-like state, %d node%s on loopback %s, %d processors, Java %s, "
+          + "this JVM's heap at most %s%n", Sizes.format(size), voters, voters == 1 ? "" : "s", nodes.describe(),
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
           Sizes.format(Runtime.getRuntime().maxMemory()));
       String leader = awaitLeader(nodes);
@@ -432,8 +441,9 @@ public final class ClusterBenchmark {
   }
 
   /**
-   * Snapshots the leader (its log is then purged), starts an empty server n4 and adds it to the group; returns
-   * the span from the configuration change until n4 holds the state, which Ratis sends it as a snapshot, or
+   * Snapshots the leader (its log is then purged), starts an empty server (n4 in a group of 3) and adds it to the
+   * group; returns the span from the configuration change until it holds the state, which Ratis sends it as a
+   * snapshot, or
    * null (said on the report) if it does not within the phase's deadline.
    */
   private Span installToNewServer(BenchNodes nodes, String leader, String expected, Supplier<Span.Mark> clock)
@@ -446,18 +456,19 @@ public final class ClusterBenchmark {
       Path log = nodes.storage(leader).resolve(nodes.group().getGroupId().getUuid().toString()).resolve("current");
       await(nodes, "the leader's log to be purged after its snapshot at " + snapshot,
           () -> !Files.exists(log.resolve("log_inprogress_0")) && !hasSegmentFromZero(log));
-      RaftPeer n4 = RaftPeer.newBuilder().setId("n4").setAddress("127.0.0.1:" + ExampleCluster.freePort()).build();
-      nodes.startNew(n4);
+      RaftPeer newcomer = RaftPeer.newBuilder().setId("n" + (voters + 1))
+          .setAddress("127.0.0.1:" + ExampleCluster.freePort()).build();
+      nodes.startNew(newcomer);
       List<RaftPeer> all = new ArrayList<>(nodes.group().getPeers());
-      all.add(n4);
+      all.add(newcomer);
       settle();
       Span.Mark start = clock.get();
       RaftClientReply added = c.admin().setConfiguration(all);
       if (!added.isSuccess()) {
-        throw new IOException("failed to add n4 to the group: " + added.getException());
+        throw new IOException("failed to add " + newcomer.getId() + " to the group: " + added.getException());
       }
       try {
-        awaitNode(nodes, n4.getId(), expected, "InstallSnapshot to n4");
+        awaitNode(nodes, newcomer.getId(), expected, "InstallSnapshot to " + newcomer.getId());
       } catch (IOException e) {
         // Ratis's own transfer, not this project's: report it and keep the other figures.
         out.printf("%-52s did not finish: %s%n", "baseline: InstallSnapshot to a new server", e.getMessage());
