@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Kill points are found by watching the nodes' files: a restore's staging directory
  * ({@code <dir>/<group>/archive/staging}: the staged archive {@code <id>.snap.bin.partial}, then the extracted
- * state {@code <id>.state.bin.partial}), the leader's snapshot and pin files, and the save's {@code FILE.part}.
+ * state {@code state-*.bin.partial}), the leader's snapshot and pin files, and the save's {@code FILE.part}.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FaultDrillIT {
@@ -289,7 +289,7 @@ class FaultDrillIT {
         String name = f.getFileName().toString();
         if (name.endsWith(".snap.bin.partial")) {
           staged = sizeOrMinusOne(f);
-        } else if (name.endsWith(".state.bin.partial")) {
+        } else if (name.startsWith("state-") && name.endsWith(".bin.partial")) { // ArchiveReader.extract's name
           extracted = sizeOrMinusOne(f);
         }
       }

@@ -10,17 +10,13 @@ import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStage;
 import io.github.ratissnapshot.archive.ratis.protocol.RestoreStatus;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.TreeMap;
@@ -55,9 +51,8 @@ final class RestoreSession implements AutoCloseable {
   private volatile RestoreStage stage = RestoreStage.STAGING;
   private volatile String problem;
   private volatile String message = "";
-  private Path stateFile;
+  private ExtractedState extracted;
   private String stateMd5Hex;
-  private ArchiveSummary summary;
 
   /**
    * Opens a session.
@@ -195,12 +190,12 @@ final class RestoreSession implements AutoCloseable {
 
   /** Returns the verified archive's summary; valid when {@link RestoreStage#READY}. */
   ArchiveSummary summary() {
-    return summary;
+    return extracted.summary();
   }
 
   /** Opens the extracted state; valid when {@link RestoreStage#READY}. */
   InputStream openState() throws IOException {
-    return new BufferedInputStream(Files.newInputStream(stateFile), 1 << 20);
+    return new BufferedInputStream(extracted.openStream(), 1 << 20);
   }
 
   /**
@@ -208,8 +203,8 @@ final class RestoreSession implements AutoCloseable {
    * {@link RestoreStage#READY}.
    */
   Path takeStateFile() {
-    Path f = stateFile;
-    stateFile = null;
+    Path f = extracted.path();
+    extracted = null;
     return f;
   }
 
@@ -223,33 +218,28 @@ final class RestoreSession implements AutoCloseable {
   public void close() {
     closeChannel();
     deleteQuietly(stagingFile);
-    if (stateFile != null) {
-      deleteQuietly(stateFile);
-      stateFile = null;
+    if (extracted != null) {
+      try {
+        extracted.close();
+      } catch (IOException ignored) {
+        // a leftover state file is removed when the state machine next starts
+      }
+      extracted = null;
     }
   }
 
+  /** Verifies the staged archive and extracts its state beside it ({@code state-*.bin.partial}), with its MD5. */
   private void verify() {
     closeChannel();
-    Path state = directory.resolve(id + ".state" + ExtractedState.SUFFIX);
     MessageDigest md5 = Digests.md5();
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(stagingFile), 1 << 16);
-        FileChannel out = FileChannel.open(state, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      OutputStream sink = new BufferedOutputStream(new DigestOutputStream(Channels.newOutputStream(out), md5),
-          1 << 20);
-      summary = ArchiveReader.defaults().read(in, sink);
-      sink.flush();
-      out.force(true);
-      stateFile = state;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(stagingFile), 1 << 16)) {
+      extracted = ArchiveReader.defaults().extract(in, directory, md5);
       stateMd5Hex = Digests.hex(md5.digest());
       stage = RestoreStage.READY;
-      message = "archive " + summary.meta().id() + " verified";
+      message = "archive " + extracted.meta().id() + " verified";
     } catch (ArchiveException e) {
-      deleteQuietly(state);
       invalid(e.problem().name(), e.getMessage());
     } catch (IOException | RuntimeException e) {
-      deleteQuietly(state);
       localFailure("failed to verify and extract the staged archive: " + e.getMessage());
     } finally {
       deleteQuietly(stagingFile);
