@@ -176,7 +176,18 @@ public final class ArchiveReader {
     boolean ok = false;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
       OutputStream sink = Channels.newOutputStream(channel);
-      ArchiveSummary summary = read(archive, stateDigest == null ? sink : new DigestOutputStream(sink, stateDigest));
+      ArchiveSummary summary;
+      if (stateDigest == null) {
+        summary = read(archive, sink);
+      } else if (parallel) {
+        // A third thread for the extra digest: the SHA-256 and the write already share the second one.
+        try (ConcurrentDigestOutputStream digested = new ConcurrentDigestOutputStream(sink, stateDigest, CHUNK)) {
+          summary = read(archive, digested);
+          digested.finish();
+        }
+      } else {
+        summary = read(archive, new DigestOutputStream(sink, stateDigest));
+      }
       channel.force(true);
       ok = true;
       return new ExtractedState(summary, file);

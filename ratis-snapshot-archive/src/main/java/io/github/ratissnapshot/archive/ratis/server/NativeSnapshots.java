@@ -1,16 +1,14 @@
 package io.github.ratissnapshot.archive.ratis.server;
 
 import io.github.ratissnapshot.archive.format.AtomicFile;
+import io.github.ratissnapshot.archive.format.ConcurrentDigestOutputStream;
 import io.github.ratissnapshot.archive.format.Digests;
-import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Optional;
 import org.apache.ratis.io.MD5Hash;
@@ -100,10 +98,11 @@ final class NativeSnapshots {
   SingleFileSnapshotInfo write(ArchivableState state, TermIndex at) throws IOException {
     Path target = snapshotFile(at);
     MessageDigest md5 = Digests.md5();
-    try (AtomicFile file = AtomicFile.create(target, true)) {
-      OutputStream out = new BufferedOutputStream(new DigestOutputStream(file.stream(), md5), BUFFER);
+    // The MD5 is computed on a second thread while this one writes: a snapshot takes the longer of the two.
+    try (AtomicFile file = AtomicFile.create(target, true);
+        ConcurrentDigestOutputStream out = new ConcurrentDigestOutputStream(file.stream(), md5, BUFFER)) {
       state.writeState(out);
-      out.flush();
+      out.finish();
       file.commit();
     }
     return announce(target, at, Digests.hex(md5.digest()));
