@@ -175,8 +175,13 @@ final class RestoreFixture {
 
   /** As {@link #awaitAllApplied} for the servers {@code ids} (which may include servers that joined later). */
   static void awaitApplied(LoopbackCluster c, List<RaftPeerId> ids) throws Exception {
+    awaitApplied(c, ids, CONVERGE);
+  }
+
+  /** As {@link #awaitApplied(LoopbackCluster, List)}, failing after {@code within}. */
+  static void awaitApplied(LoopbackCluster c, List<RaftPeerId> ids, Duration within) throws Exception {
     long committed = c.leader().getRaftLog().getLastCommittedIndex();
-    Eventually.until(CONVERGE, "every replica to apply up to " + committed, () -> {
+    Eventually.until(within, "every replica to apply up to " + committed, () -> {
       for (RaftPeerId id : ids) {
         if (!c.isRunning(id) || applied(c, id) < committed) {
           return false;
@@ -186,7 +191,8 @@ final class RestoreFixture {
     });
   }
 
-  private static long applied(LoopbackCluster c, RaftPeerId id) {
+  /** Returns the last index {@code id} has applied, or -1 if it cannot be asked. */
+  static long applied(LoopbackCluster c, RaftPeerId id) {
     try {
       return c.division(id).getInfo().getLastAppliedIndex();
     } catch (IOException e) {
