@@ -268,19 +268,23 @@ class ArchiveReaderTest {
     assertThat(dir).isEmptyDirectory();
   }
 
-  @Test
-  void extractFeedsTheStateToTheGivenDigestAndAnInvalidArchiveLeavesNoFile() throws Exception {
+  /** With a second hashing thread the extra digest runs on a third (ConcurrentDigestOutputStream); without, inline. */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void extractFeedsTheStateToTheGivenDigestAndAnInvalidArchiveLeavesNoFile(boolean parallel) throws Exception {
+    ArchiveReader reader = ArchiveReader.newBuilder().parallelHashing(parallel).build();
     MessageDigest md5 = Digests.md5();
-    try (ExtractedState state = ArchiveReader.defaults().extract(
-        new ByteArrayInputStream(Fixtures.writtenArchive()), dir, md5)) {
+    try (ExtractedState state = reader.extract(new ByteArrayInputStream(Fixtures.writtenArchive()), dir, md5)) {
       assertThat(Digests.hex(md5.digest())).isEqualTo(Digests.md5Hex(state.path()))
           .isEqualTo(Digests.hex(Digests.md5().digest(STATE)));
     }
     byte[] corrupt = Fixtures.writtenArchive();
     corrupt[corrupt.length - 8] ^= 1; // the gzip trailer's CRC-32
-    assertThatThrownBy(() -> ArchiveReader.defaults().extract(new ByteArrayInputStream(corrupt), dir, Digests.md5()))
+    assertThatThrownBy(() -> reader.extract(new ByteArrayInputStream(corrupt), dir, Digests.md5()))
         .isInstanceOf(ArchiveException.class);
     assertThat(dir).isEmptyDirectory();
+    assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("md5-digest")
+        && t.isAlive())).as("the digest thread is stopped on failure too").isEmpty();
   }
 
   @Test

@@ -360,15 +360,16 @@ class OnlineRestoreLeaderFailoverIT {
    * to apply everything; the handover is logged with the replicas that were behind.
    */
   private static void awaitAllAppliedPastAStuckAppender(LoopbackCluster c) throws Exception {
+    Duration stuckAfter = Duration.ofSeconds(30);
     List<RaftPeerId> all = c.peers().stream().map(RaftPeer::getId).toList();
     try {
-      RestoreFixture.awaitApplied(c, all, Duration.ofSeconds(30));
+      RestoreFixture.awaitApplied(c, all, stuckAfter);
     } catch (AssertionError stuck) {
       long committed = c.leader().getRaftLog().getLastCommittedIndex();
       List<String> behind = all.stream().filter(id -> c.isRunning(id) && RestoreFixture.applied(c, id) < committed)
           .map(id -> id + " at " + RestoreFixture.applied(c, id)).toList();
-      LOG.warn("{} after 30 s; behind the leader {}'s commit {}: {}; handing leadership over", stuck.getMessage(),
-          c.leader().getId(), committed, behind);
+      LOG.warn("{} after {}; behind the leader {}'s commit {}: {}; handing leadership over", stuck.getMessage(),
+          stuckAfter, c.leader().getId(), committed, behind);
       moveLeadership(c);
       RestoreFixture.awaitAllApplied(c);
     }
