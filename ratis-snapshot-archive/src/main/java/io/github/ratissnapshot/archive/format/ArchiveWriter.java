@@ -33,6 +33,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class ArchiveWriter {
   private static final int COPY_BUFFER = 1 << 20;
+  /** What passes through the tar in place of state bytes the writer never sees; never written to. */
+  private static final byte[] STAND_IN = new byte[64 << 10];
 
   private final int level;
   private final int threads;
@@ -119,6 +121,53 @@ public final class ArchiveWriter {
     } finally {
       inflater.end();
     }
+  }
+
+  /**
+   * Writes an archive of {@code meta} whose state arrives compressed by a source that vouches for it: the
+   * segments go into the archive's gzip member as they are, as with
+   * {@link #write(OutputStream, SnapshotMeta, DeflatedState)}, but are not inflated. {@code SHA256SUMS}
+   * gets the SHA-256 the source vouches for and the gzip trailer the CRC-32 made of the segments' ones, so
+   * this costs a copy of the compressed bytes and no pass over the state; the archive's bytes are those the
+   * other method writes for the same segments.
+   *
+   * <p>Nothing checks here that the segments inflate to the state vouched for (a corrupt segment, or a
+   * source whose file changed under its digest): the caller must verify the archive once written
+   * ({@link ArchiveReader#verifyWritten}), which then checks every state byte against that SHA-256, before
+   * anyone relies on it. As with the other {@code write}, {@code out} is not closed and is an incomplete
+   * archive to discard on any exception.
+   *
+   * @param out where the archive goes
+   * @param meta the metadata; its {@code Size} is the number of state bytes the segments must vouch for
+   * @param state the compressed state, read to its end
+   * @return the metadata and the entries written; the state's SHA-256 is the one vouched for
+   * @throws StateSizeException if the segments' plain lengths add up to fewer or more than {@code Size}
+   * @throws IOException if getting a segment or writing the archive fails
+   */
+  public ArchiveSummary writeVouched(OutputStream out, SnapshotMeta meta, VouchedDeflatedState state)
+      throws IOException {
+    SplicedGzipOutputStream gzip = new SplicedGzipOutputStream(out, level);
+    ArchiveSummary summary = writeTar(gzip, meta, tar -> {
+      tar.flush();
+      gzip.startSplice(meta.size());
+      for (VouchedDeflatedState.Segment s = state.nextSegment(); s != null; s = state.nextSegment()) {
+        gzip.spliceVouched(s.deflated(), s.plainLength(), s.crc32());
+        // The tar counts its entry's bytes; these stand in for the state's and are only counted by gzip.
+        for (int left = s.plainLength(); left > 0; ) {
+          int n = Math.min(left, STAND_IN.length);
+          tar.write(STAND_IN, 0, n);
+          left -= n;
+        }
+      }
+      gzip.checkVouched();
+      byte[] sha = state.sha256();
+      if (sha == null || sha.length != 32) {
+        throw new IOException("the source vouched for no SHA-256 of the state");
+      }
+      return sha.clone();
+    });
+    gzip.finishVouched();
+    return summary;
   }
 
   /** Writes the state entry's content, right after its header, and returns its SHA-256. */

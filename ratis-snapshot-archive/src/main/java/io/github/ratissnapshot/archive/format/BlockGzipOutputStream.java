@@ -200,8 +200,12 @@ final class BlockGzipOutputStream extends OutputStream {
 
   /** The 8-byte gzip trailer: the CRC-32 of the uncompressed bytes and their count mod 2^32, little-endian. */
   static byte[] trailer(CRC32 crc, long uncompressedBytes) {
+    return trailer(crc.getValue(), uncompressedBytes);
+  }
+
+  /** Returns the gzip trailer for a member with that CRC-32 (its low 32 bits) and that many bytes. */
+  static byte[] trailer(long crcValue, long uncompressedBytes) {
     byte[] t = new byte[8];
-    long crcValue = crc.getValue();
     for (int i = 0; i < 4; i++) {
       t[i] = (byte) (crcValue >>> (8 * i));
       t[4 + i] = (byte) (uncompressedBytes >>> (8 * i));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -24,7 +25,7 @@ public final class ConcurrentDigestOutputStream extends OutputStream {
   private static final Chunk END = new Chunk(new byte[0], 0);
 
   private final OutputStream out;
-  private final MessageDigest digest;
+  private final List<MessageDigest> digests;
   private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
   private final BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS + 1);
   private final Thread hasher;
@@ -43,16 +44,31 @@ public final class ConcurrentDigestOutputStream extends OutputStream {
    * @throws IllegalArgumentException if {@code bufferSize} is below 1
    */
   public ConcurrentDigestOutputStream(OutputStream out, MessageDigest digest, int bufferSize) {
+    this(out, List.of(Objects.requireNonNull(digest, "digest")), bufferSize);
+  }
+
+  /**
+   * Starts the digest thread, which feeds every digest in turn (MD5 and SHA-256 of a snapshot, say).
+   *
+   * @param out where the bytes go; not closed
+   * @param digests each fed every byte written, in order; complete once {@link #finish()} returns
+   * @param bufferSize the size of each of the buffers, at least 1
+   * @throws IllegalArgumentException if {@code bufferSize} is below 1 or there is no digest
+   */
+  public ConcurrentDigestOutputStream(OutputStream out, List<MessageDigest> digests, int bufferSize) {
+    if (digests.isEmpty()) {
+      throw new IllegalArgumentException("no digest");
+    }
     if (bufferSize < 1) {
       throw new IllegalArgumentException("buffer size " + bufferSize);
     }
     this.out = Objects.requireNonNull(out, "out");
-    this.digest = Objects.requireNonNull(digest, "digest");
+    this.digests = List.copyOf(digests);
     for (int i = 0; i < BUFFERS; i++) {
       free.add(new byte[bufferSize]);
     }
     this.buffer = free.remove();
-    this.hasher = new Thread(this::hash, digest.getAlgorithm().toLowerCase() + "-digest");
+    this.hasher = new Thread(this::hash, digests.get(0).getAlgorithm().toLowerCase() + "-digest");
     hasher.setDaemon(true);
     hasher.start();
   }
@@ -149,7 +165,9 @@ public final class ConcurrentDigestOutputStream extends OutputStream {
         if (c == END) {
           return;
         }
-        digest.update(c.bytes(), 0, c.length());
+        for (MessageDigest d : digests) {
+          d.update(c.bytes(), 0, c.length());
+        }
         free.put(c.bytes());
       }
     } catch (InterruptedException e) {

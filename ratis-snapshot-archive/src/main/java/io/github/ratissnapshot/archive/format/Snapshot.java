@@ -67,6 +67,25 @@ public final class Snapshot implements Closeable {
     return write(directory, out -> writer.write(out, meta, state));
   }
 
+  /**
+   * Writes an archive of {@code meta} and its state, compressed and vouched for by its source, into a new
+   * temporary file in {@code directory}: see {@link ArchiveWriter#writeVouched}. Nothing checks the state's
+   * bytes on the way; the caller must verify the file ({@link ArchiveReader#verifyWritten}) before it relies
+   * on it.
+   *
+   * @param meta the metadata; the segments must vouch for exactly {@code meta.size()} bytes
+   * @param state the compressed state
+   * @param directory where the temporary file is created
+   * @param writer the archive writer, whose level the segments were compressed at
+   * @return the snapshot; the caller must close it
+   * @throws IOException if the segments vouch for other than {@code Size} bytes or writing fails; no file is
+   *     left behind
+   */
+  public static Snapshot writeVouched(SnapshotMeta meta, VouchedDeflatedState state, Path directory,
+      ArchiveWriter writer) throws IOException {
+    return write(directory, out -> writer.writeVouched(out, meta, state));
+  }
+
   private interface ArchiveBody {
     ArchiveSummary writeTo(OutputStream out) throws IOException;
   }

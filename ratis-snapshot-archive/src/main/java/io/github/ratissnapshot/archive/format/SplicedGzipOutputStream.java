@@ -3,6 +3,7 @@ package io.github.ratissnapshot.archive.format;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
@@ -16,6 +17,10 @@ import java.util.zip.Inflater;
  * compressed form is passed in with {@link #splice}; what is written after them (the rest of the tar) is
  * compressed here as the member's final block by {@link #finish}.
  *
+ * <p>Or, vouched ({@link #spliceVouched}): the compressed part comes with its plain length and CRC-32, which
+ * go into the trailer by {@link Crc32Combine}; the {@code size} bytes written in its place are only counted
+ * (any bytes will do), and {@link #finishVouched} cannot check that the part ends where a block may start.
+ *
  * <p>Not thread-safe. Never closes the target stream.
  */
 final class SplicedGzipOutputStream extends OutputStream {
@@ -26,6 +31,13 @@ final class SplicedGzipOutputStream extends OutputStream {
   private final byte[] one = new byte[1];
   private long total;
   private long spliced = -1;
+  private long splicedSize = -1;
+  /** Vouched: the plain bytes spliced so far (-1 if not vouched), their CRC with what came before, then the tail's. */
+  private long vouched = -1;
+  private int vouchedCrc;
+  private final CRC32 tailCrc = new CRC32();
+  private long tailLength;
+  private byte[] scratch = new byte[0];
   private boolean finished;
 
   SplicedGzipOutputStream(OutputStream out, int level) {
@@ -44,10 +56,16 @@ final class SplicedGzipOutputStream extends OutputStream {
     if (finished) {
       throw new IOException("gzip member already finished");
     }
-    crc.update(b, off, len);
     total += len;
     long skip = spliced < 0 ? 0 : Math.min(len, spliced);
     spliced -= skip;
+    if (vouched < 0) {
+      crc.update(b, off, len);
+    } else if (skip < len) {
+      // After a vouched part: its bytes are in vouchedCrc already, the tail gets a CRC of its own.
+      tailCrc.update(b, off + (int) skip, len - (int) skip);
+      tailLength += len - skip;
+    }
     plain.write(b, off + (int) skip, len - (int) skip);
   }
 
@@ -65,6 +83,7 @@ final class SplicedGzipOutputStream extends OutputStream {
     out.write(BlockGzipOutputStream.header(level));
     out.write(compress(false));
     spliced = size;
+    splicedSize = size;
   }
 
   /**
@@ -79,6 +98,41 @@ final class SplicedGzipOutputStream extends OutputStream {
   }
 
   /**
+   * Writes compressed bytes as they are, vouched for: they inflate to {@code plainLength} bytes whose CRC-32
+   * is {@code crc32}. Those bytes are not written to this stream by anyone who has them; the caller writes
+   * {@code plainLength} bytes of anything in their place (to keep the tar's count), which are only counted.
+   * Every part of one splice must be vouched, or none.
+   */
+  void spliceVouched(ByteBuffer deflated, int plainLength, int crc32) throws IOException {
+    if (finished) {
+      throw new IllegalStateException("gzip member already finished");
+    }
+    if (vouched < 0) {
+      if (spliced < 0 || finished || spliced != splicedSize) {
+        throw new IllegalStateException("not at the start of a splice");
+      }
+      vouched = 0;
+      vouchedCrc = (int) crc.getValue();
+    }
+    if (vouched + plainLength > splicedSize) {
+      throw new StateSizeException(splicedSize, String.format(
+          "the compressed state inflates to more than the %,d bytes meta.json Size declares", splicedSize));
+    }
+    if (deflated.hasArray()) {
+      out.write(deflated.array(), deflated.arrayOffset() + deflated.position(), deflated.remaining());
+    } else {
+      int n = deflated.remaining();
+      if (scratch.length < n) {
+        scratch = new byte[n];
+      }
+      deflated.get(scratch, 0, n);
+      out.write(scratch, 0, n);
+    }
+    vouchedCrc = Crc32Combine.combine(vouchedCrc, crc32, plainLength);
+    vouched += plainLength;
+  }
+
+  /**
    * Compresses what was written after the spliced part as the final block and writes the gzip trailer, after
    * checking with {@code splicedSoFar} (the inflater that inflated the spliced part) that the block continues
    * it: that it inflates to exactly what was written and ends the deflate stream there.
@@ -89,8 +143,9 @@ final class SplicedGzipOutputStream extends OutputStream {
     if (finished) {
       return;
     }
-    if (spliced != 0) {
-      throw new IllegalStateException(spliced < 0 ? "nothing spliced" : spliced + " spliced bytes not written");
+    checkSpliced();
+    if (vouched >= 0) {
+      throw new IllegalStateException("the splice was vouched for: finishVouched()");
     }
     byte[] tail = plain.toByteArray();
     byte[] compressed = compress(true);
@@ -116,6 +171,45 @@ final class SplicedGzipOutputStream extends OutputStream {
     out.write(compressed);
     out.write(BlockGzipOutputStream.trailer(crc, total));
     finished = true;
+  }
+
+  /**
+   * Compresses what was written after a vouched splice as the final block and writes the gzip trailer, with
+   * the CRC-32 made of the vouched ones. Nothing checks that the spliced part ended where a block may start:
+   * the archive must be verified once written.
+   *
+   * @throws StateSizeException if the vouched parts inflate to fewer bytes than the splice's size
+   */
+  void finishVouched() throws IOException {
+    if (finished) {
+      return;
+    }
+    checkSpliced();
+    checkVouched();
+    out.write(compress(true));
+    long value = vouched < 0 ? crc.getValue() // an empty state: no part, every byte went into crc
+        : Crc32Combine.combine(vouchedCrc, (int) tailCrc.getValue(), tailLength) & 0xffffffffL;
+    out.write(BlockGzipOutputStream.trailer(value, total));
+    finished = true;
+  }
+
+  /**
+   * Checks, after the last vouched part, that the parts inflate to the splice's size.
+   *
+   * @throws StateSizeException if they inflate to fewer bytes
+   */
+  void checkVouched() throws StateSizeException {
+    if (Math.max(vouched, 0) != splicedSize) {
+      throw new StateSizeException(splicedSize, String.format(
+          "the compressed state inflates to %,d bytes; meta.json Size declares %,d", Math.max(vouched, 0),
+          splicedSize));
+    }
+  }
+
+  private void checkSpliced() {
+    if (spliced != 0) {
+      throw new IllegalStateException(spliced < 0 ? "nothing spliced" : spliced + " spliced bytes not written");
+    }
   }
 
   private byte[] compress(boolean last) {

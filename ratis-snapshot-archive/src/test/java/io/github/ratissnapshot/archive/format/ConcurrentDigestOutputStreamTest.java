@@ -1,12 +1,14 @@
 package io.github.ratissnapshot.archive.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,7 +26,8 @@ class ConcurrentDigestOutputStreamTest {
     r.nextBytes(data);
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     MessageDigest md5 = Digests.md5();
-    try (ConcurrentDigestOutputStream out = new ConcurrentDigestOutputStream(sink, md5, bufferSize)) {
+    MessageDigest sha256 = Digests.sha256();
+    try (ConcurrentDigestOutputStream out = new ConcurrentDigestOutputStream(sink, List.of(md5, sha256), bufferSize)) {
       int off = 0;
       while (off < data.length) {
         int n = Math.min(data.length - off, r.nextInt(3) == 0 ? 1 : r.nextInt(5 * bufferSize + 2));
@@ -39,6 +42,13 @@ class ConcurrentDigestOutputStreamTest {
     }
     assertThat(sink.toByteArray()).isEqualTo(data);
     assertThat(md5.digest()).isEqualTo(Digests.md5().digest(data));
+    assertThat(sha256.digest()).isEqualTo(Digests.sha256().digest(data));
+  }
+
+  @Test
+  void atLeastOneDigestIsNeeded() {
+    assertThatThrownBy(() -> new ConcurrentDigestOutputStream(new ByteArrayOutputStream(), List.of(), 16))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("no digest");
   }
 
   @Test

@@ -95,18 +95,7 @@ class SplicedArchiveTest {
       @ForAll @IntRange(min = 0, max = 200_000) int size, @ForAll @IntRange(min = 1, max = 500) int seed)
       throws Exception {
     byte[] state = readAll(TestStates.stream(seed, size));
-    List<int[]> ranges = new ArrayList<>();
-    int at = 0;
-    for (int cut : cuts) {
-      if (at + cut >= size) {
-        break;
-      }
-      ranges.add(new int[] {at, cut});
-      at += cut;
-    }
-    if (at < size) {
-      ranges.add(new int[] {at, size - at});
-    }
+    List<int[]> ranges = ranges(cuts, size);
     SnapshotMeta meta = META.withSize(size);
     ByteArrayOutputStream local = new ByteArrayOutputStream();
     Fixtures.writer().write(local, meta, new ByteArrayInputStream(state));
@@ -180,6 +169,23 @@ class SplicedArchiveTest {
   }
 
   /** Cuts {@code size} bytes into ranges of {@code rangeSize}, the last one shorter. */
+  /** Returns ranges of the given lengths in turn, as long as they fit, and then the rest of {@code size}. */
+  static List<int[]> ranges(List<Integer> lengths, int size) {
+    List<int[]> ranges = new ArrayList<>();
+    int at = 0;
+    for (int length : lengths) {
+      if (at + length >= size) {
+        break;
+      }
+      ranges.add(new int[] {at, length});
+      at += length;
+    }
+    if (at < size) {
+      ranges.add(new int[] {at, size - at});
+    }
+    return ranges;
+  }
+
   static List<int[]> ranges(int size, int rangeSize) {
     List<int[]> ranges = new ArrayList<>();
     for (int at = 0; at < size; at += rangeSize) {
