@@ -116,7 +116,7 @@ public final class BackupAgent implements AutoCloseable {
         return stages.result(start, CycleResult.Outcome.SKIPPED, unchanged.get(), published, deleted);
       }
       stages.enter("save");
-      try (SaveClient save = SaveClient.newBuilder(connection).writer(writer).build();
+      try (SaveClient save = SaveClient.newBuilder(connection).writer(writer).verifiesAfterwards(true).build();
           Snapshot snapshot = save.save(scratch.directory())) {
         stages.enter("verify");
         String archiveSha256 = ArchiveReader.defaults().verifyWritten(snapshot.path(), snapshot.summary(),

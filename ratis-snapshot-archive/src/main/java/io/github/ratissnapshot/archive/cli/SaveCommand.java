@@ -151,7 +151,8 @@ final class SaveCommand implements Callable<Integer> {
     throws IOException {
     ArchiveSummary saved;
     try (Progress progress = Progress.start("saving", -1, err);
-        SaveClient client = client(connection, writer, progress);
+        // Verified below: the state's bytes are checked there, not also on the way in.
+        SaveClient client = client(connection, writer, progress, true);
         OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
       saved = client.writeTo(buffered);
       buffered.flush();
@@ -184,7 +185,7 @@ final class SaveCommand implements Callable<Integer> {
       }
     };
     try (Progress progress = Progress.start("saving", -1, err);
-        SaveClient client = client(connection, writer, progress);
+        SaveClient client = client(connection, writer, progress, false);
         OutputStream o = new BufferedOutputStream(new DigestOutputStream(stdout, sha), 1 << 20)) {
       saved = client.writeTo(o);
     }
@@ -200,9 +201,10 @@ final class SaveCommand implements Callable<Integer> {
         saved.state().sha256Hex(), archiveBytes, archiveSha256);
   }
 
-  private SaveClient client(GroupConnection connection, ArchiveWriter writer, Progress progress) {
+  private SaveClient client(GroupConnection connection, ArchiveWriter writer, Progress progress,
+      boolean verifiesAfterwards) {
     SaveClient.Builder b = SaveClient.newBuilder(connection).writer(writer).progress(progress)
-        .compressOnServer(compressOn == CompressOn.server);
+        .compressOnServer(compressOn == CompressOn.server).verifiesAfterwards(verifiesAfterwards);
     if (server != null) {
       b.server(RaftPeerId.valueOf(server));
     }

@@ -7,6 +7,7 @@ import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
+import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.format.TestStates;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
@@ -32,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -49,7 +51,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RemoteSaveIT {
@@ -75,10 +77,10 @@ class RemoteSaveIT {
       RaftPeerId follower = c.runningIds().stream()
           .filter(id -> !id.equals(leader.getId()) && !id.toString().equals("n4")).findFirst().get();
       for (RaftPeerId target : new RaftPeerId[] {null, follower, RaftPeerId.valueOf("n4")}) {
-        for (boolean onServer : new boolean[] {true, false}) {
-          Path file = tmp.resolve("save-" + target + "-" + onServer + ".snap");
+        for (Mode mode : Mode.values()) {
+          Path file = tmp.resolve("save-" + target + "-" + mode + ".snap");
           List<String> pulls = new ArrayList<>();
-          ArchiveSummary s = save(c, target, file, onServer, pulls);
+          ArchiveSummary s = save(c, target, file, mode, pulls);
           assertThat(s.state().sha256Hex()).as("state saved from %s", target).isEqualTo(expected);
           try (InputStream in = Files.newInputStream(file)) {
             assertThat(ArchiveReader.defaults().verify(in).entries()).isEqualTo(s.entries());
@@ -86,7 +88,12 @@ class RemoteSaveIT {
           RaftPeerId from = target == null ? leader.getId() : target;
           assertThat(pulls).singleElement().asString()
               .startsWith(from + " took a snapshot at index ")
-              .endsWith(onServer ? "; pulling it compressed by " + from : "; pulling it");
+              .endsWith(switch (mode) {
+                case SERVER -> "; pulling it compressed by " + from;
+                case HERE -> "; pulling it";
+                // Every server hashed the snapshot it took for this save as it wrote it.
+                case SERVER_VERIFIED_AFTERWARDS -> "; pulling it compressed and hashed by " + from;
+              });
         }
       }
     }
@@ -135,9 +142,9 @@ class RemoteSaveIT {
     }
   }
 
-  @ParameterizedTest(name = "compressed on the server: {0}")
-  @ValueSource(booleans = {true, false})
-  void aSnapshotCorruptedOnTheServerIsRefusedAndNoArchiveIsPublished(boolean onServer) throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Mode.class)
+  void aSnapshotCorruptedOnTheServerIsRefusedAndNoArchiveIsPublished(Mode mode) throws Exception {
     try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
         LoopbackCluster::smallLogs).start()) {
       RaftServer.Division leader = c.leader();
@@ -176,15 +183,24 @@ class RemoteSaveIT {
           }
         }
       };
-      assertThatThrownBy(() -> {
+      var refused = assertThatThrownBy(() -> {
         try (SaveClient save = SaveClient.newBuilder(c.connection()).server(leader.getId())
-            .compressOnServer(onServer).progress(corruptAtPull).build();
-            AtomicFile out = AtomicFile.create(file, false)) {
-          save.writeTo(out.stream());
+            .compressOnServer(mode.onServer).verifiesAfterwards(mode.verifiesAfterwards).progress(corruptAtPull)
+            .build(); AtomicFile out = AtomicFile.create(file, false)) {
+          ArchiveSummary s = save.writeTo(out.stream());
+          if (mode.verifiesAfterwards) {
+            ArchiveReader.defaults().verifyWritten(out.partPath(), s, in -> in);
+          }
           out.commit();
         }
-      }).isInstanceOf(IOException.class)
-          .hasMessageStartingWith("snapshot pulled from " + leader.getId() + " is corrupt: MD5 ");
+      }).isInstanceOf(IOException.class);
+      if (mode.verifiesAfterwards) {
+        // Written unread, as the server vouched for it; the verification finds the byte the SHA-256 does not cover.
+        refused.hasMessageStartingWith("SHA-256 of state.bin: actual ")
+            .hasMessageEndingWith(" != expected " + TestStates.sha256Hex(9, STATE) + " (SHA256SUMS)");
+      } else {
+        refused.hasMessageStartingWith("snapshot pulled from " + leader.getId() + " is corrupt: MD5 ");
+      }
       assertThat(corrupted).as("the snapshot file the save pulled").hasSize(1);
       assertThat(file).doesNotExist();
       assertThat(AtomicFile.partOf(file)).doesNotExist();
@@ -206,18 +222,26 @@ class RemoteSaveIT {
         PinInfo pin = PinInfo.parse(client.io().sendStaleRead(ArchiveProtocol.pin(leader.getId().toString()), 0,
             leader.getId()).getMessage().getContent(), leader.getId());
         assertThat(pin.deflates()).isTrue();
+        assertThat(pin.sha256Hex()).as("the SHA-256 the server hashed as it wrote the snapshot")
+            .isEqualTo(Digests.hex(Digests.sha256().digest(state)));
 
         ByteString segment = Replies.rawBody(client.io().sendStaleRead(ArchiveProtocol.deflate(pin.pinId(),
-            100_000, 50_000, 6), 0, leader.getId()).getMessage().getContent(), leader.getId());
+            100_000, 50_000, 6, false), 0, leader.getId()).getMessage().getContent(), leader.getId());
         byte[] expected = RawDeflate.segment(java.util.Arrays.copyOfRange(state, 100_000 - RawDeflate.DICTIONARY,
             150_000), RawDeflate.DICTIONARY, 50_000, 6);
         assertThat(segment.toByteArray()).isEqualTo(expected);
+        ByteString withCrc = Replies.rawBody(client.io().sendStaleRead(ArchiveProtocol.deflate(pin.pinId(),
+            100_000, 50_000, 6, true), 0, leader.getId()).getMessage().getContent(), leader.getId());
+        CRC32 crc = new CRC32();
+        crc.update(state, 100_000, 50_000);
+        assertThat(withCrc.substring(0, 4).asReadOnlyByteBuffer().getInt()).isEqualTo((int) crc.getValue());
+        assertThat(withCrc.substring(4).toByteArray()).isEqualTo(expected);
         ByteString atEnd = Replies.rawBody(client.io().sendStaleRead(ArchiveProtocol.deflate(pin.pinId(),
-            state.length, 50_000, 6), 0, leader.getId()).getMessage().getContent(), leader.getId());
+            state.length, 50_000, 6, false), 0, leader.getId()).getMessage().getContent(), leader.getId());
         assertThat(atEnd.isEmpty()).isTrue();
 
-        for (Message bad : new Message[] {ArchiveProtocol.deflate(pin.pinId(), 0, (16 << 20) + 1, 6),
-            ArchiveProtocol.deflate(pin.pinId(), 0, 1000, 10)}) {
+        for (Message bad : new Message[] {ArchiveProtocol.deflate(pin.pinId(), 0, (16 << 20) + 1, 6, false),
+            ArchiveProtocol.deflate(pin.pinId(), 0, 1000, 10, true)}) {
           ByteString reply = client.io().sendStaleRead(bad, 0, leader.getId()).getMessage().getContent();
           assertThatThrownBy(() -> Replies.rawBody(reply, leader.getId()))
               .isInstanceOf(RemoteArchiveException.class)
@@ -290,11 +314,27 @@ class RemoteSaveIT {
   }
 
   private static ArchiveSummary save(LoopbackCluster c, RaftPeerId target, Path file) throws IOException {
-    return save(c, target, file, true, new ArrayList<>());
+    return save(c, target, file, Mode.SERVER, new ArrayList<>());
   }
 
-  /** Saves, compressing on the server or here, and adds the description of the pull phase to {@code pulls}. */
-  private static ArchiveSummary save(LoopbackCluster c, RaftPeerId target, Path file, boolean onServer,
+  /** Where a save compresses, and whether it leaves the state's check to a verification afterwards. */
+  enum Mode {
+    SERVER(true, false), HERE(false, false), SERVER_VERIFIED_AFTERWARDS(true, true);
+
+    final boolean onServer;
+    final boolean verifiesAfterwards;
+
+    Mode(boolean onServer, boolean verifiesAfterwards) {
+      this.onServer = onServer;
+      this.verifiesAfterwards = verifiesAfterwards;
+    }
+  }
+
+  /**
+   * Saves in {@code mode} and adds the description of the pull phase to {@code pulls}; verifies the archive
+   * when the mode says the caller does.
+   */
+  private static ArchiveSummary save(LoopbackCluster c, RaftPeerId target, Path file, Mode mode,
       List<String> pulls) throws IOException {
     TransferProgress progress = new TransferProgress() {
       @Override
@@ -307,9 +347,14 @@ class RemoteSaveIT {
         }
       }
     };
-    try (SaveClient save = SaveClient.newBuilder(c.connection()).server(target).compressOnServer(onServer)
-        .progress(progress).build(); AtomicFile out = AtomicFile.create(file, false)) {
+    try (SaveClient save = SaveClient.newBuilder(c.connection()).server(target).compressOnServer(mode.onServer)
+        .verifiesAfterwards(mode.verifiesAfterwards).progress(progress).build();
+        AtomicFile out = AtomicFile.create(file, false)) {
       ArchiveSummary s = save.writeTo(out.stream());
+      out.stream().flush();
+      if (mode.verifiesAfterwards) {
+        ArchiveReader.defaults().verifyWritten(out.partPath(), s, in -> in);
+      }
       out.commit();
       return s;
     }

@@ -10,8 +10,12 @@ import io.github.ratissnapshot.archive.format.Snapshot;
 import io.github.ratissnapshot.archive.format.Suffrage;
 import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
+import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
+import io.github.ratissnapshot.archive.ratis.protocol.PinInfo;
 import io.github.ratissnapshot.archive.ratis.server.LocalSnapshots;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +44,7 @@ class SaveAndRestoreIT {
         LoopbackCluster::smallLogs).start()) {
       RaftServer.Division leader = c.leader();
       Map<String, String> saved = new TreeMap<>();
+      String stateSha256;
       try (RaftClient client = c.client()) {
         for (int i = 0; i < 100; i++) {
           client.io().send(KvTestStateMachine.put("k" + i, "v" + i));
@@ -51,6 +56,7 @@ class SaveAndRestoreIT {
         try (InputStream in = snap.openStream()) {
           s = ArchiveReader.defaults().verify(in);
         }
+        stateSha256 = s.state().sha256Hex();
         assertThat(s.meta().index()).isEqualTo(leader.getStateMachine().getLatestSnapshot().getIndex());
         assertThat(s.meta().term()).isEqualTo(leader.getInfo().getCurrentTerm());
         assertThat(s.meta().configuration().servers()).containsExactly(
@@ -95,6 +101,22 @@ class SaveAndRestoreIT {
       for (RaftPeerId id : c.runningIds()) {
         KvTestStateMachine sm = c.stateMachine(id);
         Eventually.until(Duration.ofSeconds(30), id + " holds the saved keys", () -> sm.entries().equals(saved));
+      }
+      // Each replica's snapshot after the restore is the restored state, with the SHA-256 its extraction
+      // checked: a save from any of them can splice without inflating.
+      try (RaftClient client = c.client()) {
+        for (RaftPeerId id : c.runningIds()) {
+          Eventually.until(Duration.ofSeconds(30), id + " pins the restored state with its SHA-256", () -> {
+            try {
+              PinInfo pin = PinInfo.parse(client.io().sendStaleRead(ArchiveProtocol.pin(id.toString()), 0, id)
+                  .getMessage().getContent(), id);
+              client.io().sendStaleRead(ArchiveProtocol.release(pin.pinId()), 0, id);
+              return stateSha256.equals(pin.sha256Hex());
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+        }
       }
       try (RaftClient client = c.client()) {
         client.io().send(KvTestStateMachine.put("after", "restore"));

@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -83,10 +84,15 @@ public final class ClusterBenchmark {
    * @param nodes where the nodes ran
    * @param generateSeconds writing the state through the log to every node
    * @param localWrite the save's baseline: the same writer writing an archive of the same state from a local file
-   * @param save snapshot on the leader, pull and archive
+   * @param save snapshot on the leader, pull and archive, as {@code ratis-snapshot save} runs it: the leader
+   *     compresses and vouches for the state (its SHA-256, each range's CRC-32), which the verification
+   *     afterwards checks
    * @param saveSnapshot of the save: until the leader answered that its snapshot was taken
    * @param pullAndArchiveHere the save's pull and archive again (the snapshot already taken), with the
    *     compression in this client instead of on the leader: the wire carries the state as it is
+   * @param pullAndArchiveChecked the save's pull and archive again, inflating every segment here to hash the
+   *     state and check it against the leader's MD5 on the way in (the library's default, for callers that do
+   *     not verify afterwards)
    * @param pull pulling the same (already taken) snapshot again through the archive writer at level 0 into
    *     nowhere: the transfer, digests and tar without compression or disk
    * @param verify verifying the saved archive, as {@code ratis-snapshot save} does before publishing it
@@ -101,7 +107,7 @@ public final class ClusterBenchmark {
    *     within the phase's deadline
    */
   public record Result(long stateBytes, long archiveBytes, Nodes nodes, double generateSeconds, Span localWrite,
-      Span save, Span saveSnapshot, Span pullAndArchiveHere, Span pull, Span verify, Span agent, Span restore, Span restoreSend,
+      Span save, Span saveSnapshot, Span pullAndArchiveHere, Span pullAndArchiveChecked, Span pull, Span verify, Span agent, Span restore, Span restoreSend,
       Span restorePrepare, Span installSnapshot) {
     /** Returns the state's size over the archive's. */
     public double compressionRatio() {
@@ -203,6 +209,7 @@ public final class ClusterBenchmark {
       Stages stages = new Stages(nodes, leader, clock);
       Split save = stages.save();
       Span here = stages.pullAndArchiveHere();
+      Span checked = stages.pullAndArchiveChecked();
       Span pull = stages.pullAgain();
       Span verify = stages.verify();
       row("save + verify (what ratis-snapshot save does)", new Span(save.whole().seconds() + verify.seconds(),
@@ -215,7 +222,7 @@ public final class ClusterBenchmark {
       }
 
       Result r = new Result(size, Files.size(stages.archive), where, generate, localWrite, save.whole(),
-          save.first(), here, pull, verify, agent, restore.whole(), restore.first(), restore.second(), install);
+          save.first(), here, checked, pull, verify, agent, restore.whole(), restore.first(), restore.second(), install);
       out.printf("archive %s (%.2fx); save runs at %.2fx the local archive write; an agent cycle takes %.2fx a "
           + "save; %s%n", Sizes.format(r.archiveBytes()), r.compressionRatio(), r.saveVsLocalWrite(), r.agentVsSave(),
           install == null ? "InstallSnapshot did not finish"
@@ -261,7 +268,7 @@ public final class ClusterBenchmark {
       PhaseTimes phases = new PhaseTimes(clock);
       ArchiveSummary saved;
       try (SaveClient save = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
-          .progress(phases).build(); AtomicFile file = AtomicFile.create(archive, false)) {
+          .verifiesAfterwards(true).progress(phases).build(); AtomicFile file = AtomicFile.create(archive, false)) {
         saved = save.writeTo(file.stream());
         file.commit();
       }
@@ -281,17 +288,31 @@ public final class ClusterBenchmark {
      * instead of on the leader.
      */
     Span pullAndArchiveHere() throws IOException, InterruptedException {
+      return saveAgain("  same pull and archive, compressed here", b -> b.compressOnServer(false));
+    }
+
+    /**
+     * Saves the same snapshot again (nothing was applied since, so none is taken), compressed on the leader as
+     * the save was, but inflating each segment here to hash and check the state on the way in.
+     */
+    Span pullAndArchiveChecked() throws IOException, InterruptedException {
+      return saveAgain("  same pull and archive, inflated here to check", b -> b.verifiesAfterwards(false));
+    }
+
+    /** Saves the same snapshot again into a file, deleted after, with the client set up by {@code setup}. */
+    private Span saveAgain(String label, UnaryOperator<SaveClient.Builder> setup)
+        throws IOException, InterruptedException {
       settle();
       Span.Mark start = clock.get();
-      Path here = scratch.resolve("here.snap");
-      try (SaveClient again = SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader))
-          .compressOnServer(false).build(); AtomicFile file = AtomicFile.create(here, false)) {
-        again.writeTo(file.stream());
+      Path again = scratch.resolve("again.snap");
+      try (SaveClient client = setup.apply(SaveClient.newBuilder(connection).server(RaftPeerId.valueOf(leader)))
+          .build(); AtomicFile file = AtomicFile.create(again, false)) {
+        client.writeTo(file.stream());
         file.commit();
       }
       Span span = start.to(clock.get());
-      Files.delete(here);
-      row("  same pull and archive, compressed here", span);
+      Files.delete(again);
+      row(label, span);
       return span;
     }
 

@@ -3,6 +3,7 @@ package io.github.ratissnapshot.archive.ratis.client;
 import io.github.ratissnapshot.archive.format.DeflatedState;
 import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
+import io.github.ratissnapshot.archive.format.VouchedDeflatedState;
 import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
 import io.github.ratissnapshot.archive.ratis.protocol.PinInfo;
 import io.github.ratissnapshot.archive.ratis.protocol.Replies;
@@ -13,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -29,7 +31,9 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  *
  * <p>Pulled either as it is ({@code READ}, read through this stream) or compressed by the server
  * ({@code DEFLATE}, read through {@link #deflated()}); the MD5 is of the state bytes either way, inflated by
- * the archive writer in the second case.
+ * the archive writer in the second case. Or compressed and vouched for ({@code DEFLATE} with CRC-32s, read
+ * through {@link #vouched()}): the server's CRC-32 of each range and SHA-256 of the file go into the archive,
+ * nothing is inflated here and the MD5 is not checked; the archive must be verified once written.
  *
  * <p>Not thread-safe: one reader.
  */
@@ -67,6 +71,8 @@ final class PulledSnapshot extends InputStream {
   private final PinInfo pin;
   private final TransferProgress progress;
   private final int level;
+  private final boolean withCrc;
+  private final ArrayDeque<Integer> lengths = new ArrayDeque<>();
   private final MessageDigest md5 = Digests.md5();
   private final ArrayDeque<CompletableFuture<RaftClientReply>> inFlight = new ArrayDeque<>();
   private long requested;
@@ -79,9 +85,14 @@ final class PulledSnapshot extends InputStream {
    * Starts pulling.
    *
    * @param level the deflate level the server compresses at, or -1 to pull the bytes as they are
+   * @param withCrc whether to ask for each range's CRC-32, to read through {@link #vouched()}; only with a
+   *     level, from a server whose pin carries a SHA-256
    */
   PulledSnapshot(ReconnectingClient clients, GroupConnection connection, ExecutorService readers, Window window,
-      RaftPeerId target, PinInfo pin, TransferProgress progress, int level) {
+      RaftPeerId target, PinInfo pin, TransferProgress progress, int level, boolean withCrc) {
+    if (withCrc && (level < 0 || pin.sha256Hex() == null)) {
+      throw new IllegalArgumentException("CRC-32s are for a compressed pull of a snapshot with a SHA-256");
+    }
     this.clients = clients;
     this.connection = connection;
     this.readers = readers;
@@ -90,6 +101,7 @@ final class PulledSnapshot extends InputStream {
     this.pin = pin;
     this.progress = progress;
     this.level = level;
+    this.withCrc = withCrc;
     fillPipeline();
   }
 
@@ -110,8 +122,8 @@ final class PulledSnapshot extends InputStream {
    * @throws IllegalStateException for a pull of the bytes as they are
    */
   DeflatedState deflated() {
-    if (!compressed()) {
-      throw new IllegalStateException("the snapshot is pulled as it is");
+    if (!compressed() || withCrc) {
+      throw new IllegalStateException("the snapshot is pulled " + (withCrc ? "with CRC-32s" : "as it is"));
     }
     return new DeflatedState() {
       @Override
@@ -126,6 +138,48 @@ final class PulledSnapshot extends InputStream {
       @Override
       public void inflated(byte[] b, int off, int len) {
         counted(b, off, len);
+      }
+    };
+  }
+
+  /** Returns whether the pull asks for CRC-32s, to be read through {@link #vouched()}. */
+  boolean withCrc() {
+    return withCrc;
+  }
+
+  /**
+   * Returns the compressed state with the CRC-32 of each range and the SHA-256 of the file, as the server
+   * vouches for them, for a pull with CRC-32s.
+   *
+   * @throws IllegalStateException for another pull
+   */
+  VouchedDeflatedState vouched() {
+    if (!withCrc) {
+      throw new IllegalStateException("the snapshot is not pulled with CRC-32s");
+    }
+    byte[] sha256 = HexFormat.of().parseHex(pin.sha256Hex());
+    return new VouchedDeflatedState() {
+      @Override
+      public Segment nextSegment() throws IOException {
+        if (inFlight.isEmpty()) {
+          return null;
+        }
+        long offset = received;
+        int length = lengths.peek();
+        ByteString reply = nextChunk();
+        if (reply.size() < Integer.BYTES) {
+          throw new IOException(String.format("server %s sent no CRC-32 with the range at offset %,d of its "
+              + "%,d-byte snapshot", target, offset, pin.size()));
+        }
+        int crc = reply.substring(0, Integer.BYTES).asReadOnlyByteBuffer().getInt();
+        received += length;
+        progress.update(received, pin.size());
+        return new Segment(reply.substring(Integer.BYTES).asReadOnlyByteBuffer(), length, crc);
+      }
+
+      @Override
+      public byte[] sha256() {
+        return sha256.clone();
       }
     };
   }
@@ -175,6 +229,7 @@ final class PulledSnapshot extends InputStream {
   private ByteString nextChunk() throws IOException {
     RaftClientReply reply;
     try {
+      lengths.poll();
       reply = inFlight.poll().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -208,8 +263,9 @@ final class PulledSnapshot extends InputStream {
   private void fillPipeline() {
     while (inFlight.size() < window.inFlight() && requested < pin.size()) {
       int n = (int) Math.min(window.chunk(), pin.size() - requested);
-      Message read = compressed() ? ArchiveProtocol.deflate(pin.pinId(), requested, n, level)
+      Message read = compressed() ? ArchiveProtocol.deflate(pin.pinId(), requested, n, level, withCrc)
           : ArchiveProtocol.read(pin.pinId(), requested, n);
+      lengths.add(n);
       inFlight.add(CompletableFuture.supplyAsync(() -> {
         try {
           return clients.call(c -> c.io().sendStaleRead(read, 0, target));

@@ -28,7 +28,10 @@ import org.apache.ratis.protocol.RaftPeerId;
  * archive's compressed bytes (about a fifth of a typical state) and this client only inflates them to hash
  * and check the state, at the price of the server's CPU (one core-second or more per 40 MiB of state at
  * level 6, spread over as many threads as there are queries in flight). {@link Builder#compressOnServer}
- * turns it off; a server of an earlier release, which cannot compress, is pulled from as it is.
+ * turns it off; a server of an earlier release, which cannot compress, is pulled from as it is. A caller that
+ * verifies each archive once written says so ({@link Builder#verifiesAfterwards}), and this client then does
+ * not even inflate: it splices what the server compressed and vouched for, and the verification checks the
+ * state.
  *
  * <pre>{@code
  * try (SaveClient client = SaveClient.newBuilder(connection).build();
@@ -45,6 +48,7 @@ public final class SaveClient implements AutoCloseable {
   private final ArchiveWriter writer;
   private final TransferProgress progress;
   private final boolean compressOnServer;
+  private final boolean verifiesAfterwards;
   private final ReconnectingClient clients;
   private final PulledSnapshot.Window window = PulledSnapshot.Window.forHeap(Runtime.getRuntime().maxMemory());
   private final ExecutorService readers = Executors.newFixedThreadPool(window.inFlight(), r -> {
@@ -59,6 +63,7 @@ public final class SaveClient implements AutoCloseable {
     this.writer = b.writer;
     this.progress = b.progress;
     this.compressOnServer = b.compressOnServer;
+    this.verifiesAfterwards = b.verifiesAfterwards;
     this.clients = new ReconnectingClient(connection, 10);
   }
 
@@ -79,10 +84,14 @@ public final class SaveClient implements AutoCloseable {
    * @return the archive; the caller must close it, which deletes the file
    * @throws IOException if the group cannot be reached, the snapshot fails, the bytes received do not match
    *     the server's MD5 ({@code snapshot pulled from nX is corrupt: MD5 ...}), or a segment the server
-   *     compressed does not inflate ({@code the compressed snapshot is corrupt: ...}); no file is left behind
+   *     compressed does not inflate ({@code the compressed snapshot is corrupt: ...}); no file is left behind.
+   *     With {@link Builder#verifiesAfterwards} the last two may show only in that verification instead.
    */
   public Snapshot save(Path tempDir) throws IOException {
     try (PulledSnapshot state = snapshotAndPull()) {
+      if (state.withCrc()) {
+        return Snapshot.writeVouched(state.meta(Instant.now()), state.vouched(), tempDir, writer);
+      }
       return state.compressed()
           ? Snapshot.write(state.meta(Instant.now()), state.deflated(), tempDir, writer)
           : Snapshot.write(state.meta(Instant.now()), state, tempDir, writer);
@@ -99,10 +108,14 @@ public final class SaveClient implements AutoCloseable {
    * @throws IOException if the group cannot be reached, the snapshot fails, the bytes received do not match
    *     the server's MD5 ({@code snapshot pulled from nX is corrupt: MD5 ...}), or a segment the server
    *     compressed does not inflate ({@code the compressed snapshot is corrupt: ...}); the bytes written to
-   *     {@code out} must then be discarded
+   *     {@code out} must then be discarded. With {@link Builder#verifiesAfterwards} the last two may show only
+   *     in that verification instead.
    */
   public ArchiveSummary writeTo(OutputStream out) throws IOException {
     try (PulledSnapshot state = snapshotAndPull()) {
+      if (state.withCrc()) {
+        return writer.writeVouched(out, state.meta(Instant.now()), state.vouched());
+      }
       return state.compressed()
           ? writer.write(out, state.meta(Instant.now()), state.deflated())
           : writer.write(out, state.meta(Instant.now()), state);
@@ -142,15 +155,16 @@ public final class SaveClient implements AutoCloseable {
     RaftPeerId target = snap.getServerId();
     PinInfo pin = pin(target);
     int level = compressOnServer && pin.deflates() ? writer.level() : -1;
+    boolean withCrc = verifiesAfterwards && level >= 0 && pin.sha256Hex() != null;
     progress.phase(TransferProgress.Stage.PULL, target + " took a snapshot at index " + snap.getLogIndex()
-        + (level < 0 ? "; pulling it" : "; pulling it compressed by " + target));
+        + (level < 0 ? "; pulling it" : "; pulling it compressed" + (withCrc ? " and hashed" : "") + " by " + target));
     if (snap.getLogIndex() < 0 || pin.index() < snap.getLogIndex()) {
       // No snapshot was taken now: the pinned one is older than the state the save must cover.
       PulledSnapshot.release(clients, pin, target);
       throw new IOException("server " + target + " took no snapshot (it answered index " + snap.getLogIndex()
           + "; its latest is at " + pin.index() + ")");
     }
-    return new PulledSnapshot(clients, connection, readers, window, target, pin, progress, level);
+    return new PulledSnapshot(clients, connection, readers, window, target, pin, progress, level, withCrc);
   }
 
   /** A segment the server compressed does not inflate: what the server sent is wrong, not an archive. */
@@ -179,6 +193,7 @@ public final class SaveClient implements AutoCloseable {
     private ArchiveWriter writer = ArchiveWriter.defaults();
     private TransferProgress progress = TransferProgress.NONE;
     private boolean compressOnServer = true;
+    private boolean verifiesAfterwards;
 
     private Builder(GroupConnection connection) {
       this.connection = Objects.requireNonNull(connection, "connection");
@@ -228,6 +243,26 @@ public final class SaveClient implements AutoCloseable {
      */
     public Builder compressOnServer(boolean onServer) {
       this.compressOnServer = onServer;
+      return this;
+    }
+
+    /**
+     * Declares that the caller verifies every archive this client writes before relying on it, with
+     * {@link io.github.ratissnapshot.archive.format.ArchiveReader#verifyWritten}, as {@code ratis-snapshot save}
+     * and the backup agent do. The client then leaves the state's bytes to that verification when the server
+     * compresses them and vouches for them (a server that hashed its snapshot as it wrote it sends the
+     * SHA-256 with the pin and a CRC-32 with each range): it splices the segments into the archive without
+     * inflating them and does not check the MD5, so the state is checked once instead of twice. A corrupt
+     * snapshot or segment then fails that verification, not the save.
+     * Off unless set: without it every byte is inflated and checked against the server's MD5 while it
+     * arrives. A snapshot the server did not hash (one from before its restart, or installed by Ratis) is
+     * checked that way whatever this says.
+     *
+     * @param verifies true if the caller verifies each archive once written
+     * @return this builder
+     */
+    public Builder verifiesAfterwards(boolean verifies) {
+      this.verifiesAfterwards = verifies;
       return this;
     }
 

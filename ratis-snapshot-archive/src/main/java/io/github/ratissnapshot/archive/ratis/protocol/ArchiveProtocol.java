@@ -34,6 +34,7 @@ public final class ArchiveProtocol {
   private static final byte STATUS = 19;
   private static final byte INFO = 20;
   private static final byte DEFLATE = 21;
+  private static final byte DEFLATE_WITH_CRC = 22;
 
   /** The id an {@code ABORT} names to abort whatever restore is open. */
   public static final UUID ANY_RESTORE = new UUID(0, 0);
@@ -95,7 +96,8 @@ public final class ArchiveProtocol {
       case RELEASE -> new Op.Release(Wire.uuid(in));
       case STATUS -> new Op.Status(Wire.uuid(in));
       case INFO -> new Op.Info();
-      case DEFLATE -> new Op.Deflate(Wire.uuid(in), in.readLong(), in.readInt(), in.readUnsignedByte());
+      case DEFLATE, DEFLATE_WITH_CRC -> new Op.Deflate(Wire.uuid(in), in.readLong(), in.readInt(),
+          in.readUnsignedByte(), op == DEFLATE_WITH_CRC);
       default -> throw new IOException("unknown archive operation " + op);
     });
   }
@@ -186,9 +188,12 @@ public final class ArchiveProtocol {
     });
   }
 
-  /** Returns the {@code DEFLATE} query of a range of a pinned file, compressed at {@code level}. */
-  public static Message deflate(UUID pinId, long offset, int length, int level) {
-    return message(DEFLATE, out -> {
+  /**
+   * Returns the {@code DEFLATE} query of a range of a pinned file, compressed at {@code level}; with
+   * {@code withCrc}, the reply starts with the CRC-32 of the range's bytes.
+   */
+  public static Message deflate(UUID pinId, long offset, int length, int level, boolean withCrc) {
+    return message(withCrc ? DEFLATE_WITH_CRC : DEFLATE, out -> {
       Wire.uuid(out, pinId);
       out.writeLong(offset);
       out.writeInt(length);

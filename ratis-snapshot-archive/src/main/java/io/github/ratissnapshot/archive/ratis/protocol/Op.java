@@ -120,8 +120,11 @@ public sealed interface Op {
    * @param offset where to start
    * @param length how many state bytes at most
    * @param level the deflate level, 0 to 9
+   * @param withCrc whether the reply starts with the CRC-32 of the range's bytes (4 bytes, big-endian), for a
+   *     client that splices the segment without inflating it; only servers whose {@code PIN} reply carries a
+   *     SHA-256 answer it
    */
-  record Deflate(UUID pinId, long offset, int length, int level) implements Op {
+  record Deflate(UUID pinId, long offset, int length, int level, boolean withCrc) implements Op {
     @Override
     public boolean isLogEntry() {
       return false;

@@ -25,9 +25,12 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * @param configurationIndex the log index of that configuration, at most {@code index}
  * @param deflates whether the server answers {@code DEFLATE} (compresses ranges itself); false from servers
  *     of earlier releases, whose reply ends before this field
+ * @param sha256Hex the SHA-256 of the file, which the server computed as it wrote the file, or null when it
+ *     did not (a snapshot from before a restart or installed by Ratis; servers of earlier releases, whose
+ *     reply ends before this field); a server that sends it also answers {@code DEFLATE} with CRC-32s
  */
 public record PinInfo(UUID pinId, long term, long index, long size, String md5Hex, Configuration configuration,
-    long configurationIndex, boolean deflates) {
+    long configurationIndex, boolean deflates, String sha256Hex) {
   /** Checks the invariant every archive keeps: its configuration is part of its own log prefix. */
   public PinInfo {
     if (configurationIndex > index) {
@@ -68,6 +71,9 @@ public record PinInfo(UUID pinId, long term, long index, long size, String md5He
       out.writeUTF(s.address());
     }
     out.writeBoolean(deflates);
+    if (sha256Hex != null) {
+      Wire.text(out, sha256Hex);
+    }
   }
 
   private static PinInfo read(DataInputStream in) throws IOException {
@@ -84,6 +90,7 @@ public record PinInfo(UUID pinId, long term, long index, long size, String md5He
       servers.add(new Server(suffrage, in.readUTF(), in.readUTF()));
     }
     boolean deflates = in.available() > 0 && in.readBoolean();
-    return new PinInfo(id, term, index, size, md5, new Configuration(servers), confIndex, deflates);
+    String sha256 = in.available() > 0 ? Wire.optionalText(in) : null;
+    return new PinInfo(id, term, index, size, md5, new Configuration(servers), confIndex, deflates, sha256);
   }
 }

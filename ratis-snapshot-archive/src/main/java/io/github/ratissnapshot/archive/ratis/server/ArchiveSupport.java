@@ -221,7 +221,7 @@ public final class ArchiveSupport implements AutoCloseable {
     if (p != null && target.getIndex() >= p.at().getIndex()) {
       // No application entry was applied since COMMIT (that would have discarded it): the restored file
       // is the state at target too, whatever configuration or metadata entries came in between.
-      snapshots.publish(p.file(), target, p.md5Hex());
+      snapshots.publish(p.file(), target, p.md5Hex(), p.sha256Hex());
     } else {
       if (p != null) {
         p.discard();

@@ -76,7 +76,9 @@ final class CommitHandler implements EntryHandler<Commit> {
           "the application refused the archive's state: " + e.getMessage()));
     }
     SnapshotMeta meta = open.summary().meta();
-    ReplicaRestores.Pending pending = new ReplicaRestores.Pending(open.takeStateFile(), open.stateMd5Hex(), at);
+    String stateSha256 = open.summary().state().sha256Hex(); // before the state file is taken from the session
+    ReplicaRestores.Pending pending = new ReplicaRestores.Pending(open.takeStateFile(), open.stateMd5Hex(),
+        stateSha256, at);
     RestoreOutcome committed = RestoreOutcome.committed(c.id(), at.getTerm(), at.getIndex(), meta.id());
     restores.end(committed);
     restores.setPending(pending);

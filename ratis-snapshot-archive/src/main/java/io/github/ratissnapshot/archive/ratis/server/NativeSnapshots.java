@@ -10,6 +10,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Optional;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -38,6 +39,11 @@ final class NativeSnapshots {
   private static final int BUFFER = 1 << 20;
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  /** The SHA-256 of the last snapshot this process wrote or published, for saves; null before the first. */
+  private volatile Sha256Of lastHashed;
+
+  /** The SHA-256 of a snapshot file's bytes, as hashed when the file was written. */
+  private record Sha256Of(Path file, String sha256Hex) {}
 
   /** Binds to a division's storage, scans {@code sm/}, and removes files of snapshots never published. */
   void init(RaftStorage raftStorage) throws IOException {
@@ -98,14 +104,18 @@ final class NativeSnapshots {
   SingleFileSnapshotInfo write(ArchivableState state, TermIndex at) throws IOException {
     Path target = snapshotFile(at);
     MessageDigest md5 = Digests.md5();
-    // The MD5 is computed on a second thread while this one writes: a snapshot takes the longer of the two.
+    MessageDigest sha256 = Digests.sha256();
+    // The digests are computed on a second thread while this one writes: a snapshot takes the longer of the
+    // two. The MD5 is Ratis's; the SHA-256 is what an archive of the snapshot lists, so a save need not
+    // hash the state again.
     try (AtomicFile file = AtomicFile.create(target, true);
-        ConcurrentDigestOutputStream out = new ConcurrentDigestOutputStream(file.stream(), md5, BUFFER)) {
+        ConcurrentDigestOutputStream out = new ConcurrentDigestOutputStream(file.stream(), List.of(md5, sha256),
+            BUFFER)) {
       state.writeState(out);
       out.finish();
       file.commit();
     }
-    return announce(target, at, Digests.hex(md5.digest()));
+    return announce(target, at, Digests.hex(md5.digest()), Digests.hex(sha256.digest()));
   }
 
   /**
@@ -114,21 +124,38 @@ final class NativeSnapshots {
    * @param complete the file; moved away by this call
    * @param at the term and index of the state
    * @param md5Hex the MD5 of the file
+   * @param sha256Hex the SHA-256 of the file, or null if not known
    * @return the published snapshot
    * @throws IOException if the rename or the {@code .md5} fails
    */
-  SingleFileSnapshotInfo publish(Path complete, TermIndex at, String md5Hex) throws IOException {
+  SingleFileSnapshotInfo publish(Path complete, TermIndex at, String md5Hex, String sha256Hex) throws IOException {
     Path target = snapshotFile(at);
     AtomicFile.publish(complete, target, true);
-    return announce(target, at, md5Hex);
+    return announce(target, at, md5Hex, sha256Hex);
   }
 
-  private SingleFileSnapshotInfo announce(Path snapshot, TermIndex at, String md5Hex) throws IOException {
+  /**
+   * Returns the SHA-256 of a snapshot's bytes if this process hashed them when it wrote or published the
+   * file, which it does for the last one only: a snapshot found on disk at startup, or installed by Ratis,
+   * has none. Any thread.
+   *
+   * @param info a snapshot
+   * @return its SHA-256 in lowercase hex, or empty
+   */
+  Optional<String> sha256Hex(SingleFileSnapshotInfo info) {
+    Sha256Of last = lastHashed;
+    return last != null && last.file().equals(info.getFile().getPath()) ? Optional.of(last.sha256Hex())
+        : Optional.empty();
+  }
+
+  private SingleFileSnapshotInfo announce(Path snapshot, TermIndex at, String md5Hex, String sha256Hex)
+      throws IOException {
     File file = snapshot.toFile();
     AtomicFile.write(MD5FileUtil.getDigestFileForFile(file).toPath(),
         Digests.checksumLine(md5Hex, file.getName()));
     SingleFileSnapshotInfo info = new SingleFileSnapshotInfo(
         new FileInfo(snapshot, MD5FileUtil.readStoredMd5ForFile(file)), at);
+    lastHashed = sha256Hex == null ? null : new Sha256Of(snapshot, sha256Hex);
     storage.updateLatestSnapshot(info);
     return info;
   }

@@ -13,7 +13,8 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 
 /**
  * {@code PIN}: holds the latest native snapshot for a save and says what {@code meta.json} needs: its term,
- * index and size, its MD5, and the configuration in force at its index. Refuses when the last snapshot could
+ * index and size, its MD5 (and its SHA-256 when this server hashed the file as it wrote it), and the
+ * configuration in force at its index. Refuses when the last snapshot could
  * not be written (an older one would be a stale archive) and when the request was meant for another server.
  */
 final class PinHandler implements QueryHandler<Pin> {
@@ -65,7 +66,8 @@ final class PinHandler implements QueryHandler<Pin> {
       ConfigurationHistory.Known conf = replica.history().at(latest.getIndex());
       var digest = latest.getFile().getFileDigest();
       return new PinInfo(id, latest.getTerm(), latest.getIndex(), Files.size(replica.pins().path(id)),
-          digest == null ? null : digest.toString(), conf.configuration(), conf.index(), true);
+          digest == null ? null : digest.toString(), conf.configuration(), conf.index(), true,
+          replica.snapshots().sha256Hex(latest).orElse(null));
     }
   }
 }

@@ -27,9 +27,10 @@ final class ReplicaRestores implements AutoCloseable {
    *
    * @param file the extracted state
    * @param md5Hex its MD5
+   * @param sha256Hex its SHA-256, as the archive listed it and the extraction checked it
    * @param at the {@code COMMIT} entry that swapped it in
    */
-  record Pending(Path file, String md5Hex, TermIndex at) {
+  record Pending(Path file, String md5Hex, String sha256Hex, TermIndex at) {
     void discard() {
       try {
         Files.deleteIfExists(file);
