@@ -182,6 +182,11 @@ class RestoreMembershipIT {
         if (s.index() >= changedAt) {
           assertThat(servers(s)).as("the membership at Index %d", s.index())
               .containsExactlyInAnyOrder("n1", "n2", "n3", "n4", "n5");
+        } else if (s.meta().configurationIndex() > before) {
+          // Between the change's two entries: the joint configuration, old and new members together.
+          assertThat(servers(s)).as("the joint membership at Index %d", s.index())
+              .containsExactlyInAnyOrder("n1", "n2", "n3", "n4", "n5");
+          assertThat(s.meta().configurationIndex()).isLessThan(changedAt);
         } else {
           assertThat(servers(s)).as("the membership at Index %d", s.index())
               .containsExactlyInAnyOrder("n1", "n2", "n3", "n4");
