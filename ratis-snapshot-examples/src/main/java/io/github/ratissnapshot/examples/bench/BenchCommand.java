@@ -136,6 +136,7 @@ public final class BenchCommand {
         span(j, "SaveSnapshot", r, r.saveSnapshot());
         span(j, "SavePullAndArchive", r, r.savePullAndArchive());
         span(j, "PullAndArchiveCompressedHere", r, r.pullAndArchiveHere());
+        span(j, "PullAndArchiveAgain", r, r.pullAndArchiveAgain());
         span(j, "PullAndArchiveInflatedToCheck", r, r.pullAndArchiveChecked());
         span(j, "PullAlone", r, r.pull());
         span(j, "Verify", r, r.verify());

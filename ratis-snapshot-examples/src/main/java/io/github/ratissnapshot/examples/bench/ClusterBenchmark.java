@@ -90,6 +90,8 @@ public final class ClusterBenchmark {
    * @param saveSnapshot of the save: until the leader answered that its snapshot was taken
    * @param pullAndArchiveHere the save's pull and archive again (the snapshot already taken), with the
    *     compression in this client instead of on the leader: the wire carries the state as it is
+   * @param pullAndArchiveAgain the save's pull and archive again, as the save ran it: the same work with the
+   *     query paths warm (the first pull after a fresh snapshot costs both sides more), to set beside the next
    * @param pullAndArchiveChecked the save's pull and archive again, inflating every segment here to hash the
    *     state and check it against the leader's MD5 on the way in (the library's default, for callers that do
    *     not verify afterwards)
@@ -107,7 +109,8 @@ public final class ClusterBenchmark {
    *     within the phase's deadline
    */
   public record Result(long stateBytes, long archiveBytes, Nodes nodes, double generateSeconds, Span localWrite,
-      Span save, Span saveSnapshot, Span pullAndArchiveHere, Span pullAndArchiveChecked, Span pull, Span verify, Span agent, Span restore, Span restoreSend,
+      Span save, Span saveSnapshot, Span pullAndArchiveHere, Span pullAndArchiveAgain,
+      Span pullAndArchiveChecked, Span pull, Span verify, Span agent, Span restore, Span restoreSend,
       Span restorePrepare, Span installSnapshot) {
     /** Returns the state's size over the archive's. */
     public double compressionRatio() {
@@ -209,6 +212,7 @@ public final class ClusterBenchmark {
       Stages stages = new Stages(nodes, leader, clock);
       Split save = stages.save();
       Span here = stages.pullAndArchiveHere();
+      Span again = stages.pullAndArchiveAgain();
       Span checked = stages.pullAndArchiveChecked();
       Span pull = stages.pullAgain();
       Span verify = stages.verify();
@@ -222,7 +226,7 @@ public final class ClusterBenchmark {
       }
 
       Result r = new Result(size, Files.size(stages.archive), where, generate, localWrite, save.whole(),
-          save.first(), here, checked, pull, verify, agent, restore.whole(), restore.first(), restore.second(), install);
+          save.first(), here, again, checked, pull, verify, agent, restore.whole(), restore.first(), restore.second(), install);
       out.printf("archive %s (%.2fx); save runs at %.2fx the local archive write; an agent cycle takes %.2fx a "
           + "save; %s%n", Sizes.format(r.archiveBytes()), r.compressionRatio(), r.saveVsLocalWrite(), r.agentVsSave(),
           install == null ? "InstallSnapshot did not finish"
@@ -289,6 +293,11 @@ public final class ClusterBenchmark {
      */
     Span pullAndArchiveHere() throws IOException, InterruptedException {
       return saveAgain("  same pull and archive, compressed here", b -> b.compressOnServer(false));
+    }
+
+    /** Saves the same snapshot again (nothing was applied since, so none is taken) as the save did. */
+    Span pullAndArchiveAgain() throws IOException, InterruptedException {
+      return saveAgain("  same pull and archive again, as the save", b -> b.verifiesAfterwards(true));
     }
 
     /**
