@@ -40,24 +40,27 @@ class BenchIT {
     assertThat(r.stderr()).as(r::describe).isEmpty();
     List<String> lines = r.stdout().lines().toList();
     String row = " +[0-9.]+ s +[0-9.]+ MB/s +[0-9.]+ cores";
-    assertThat(lines).as(r::describe).hasSize(16);
+    assertThat(lines).as(r::describe).hasSize(18);
     assertThat(lines.get(0)).matches("Cluster benchmark: 8.00 MiB of key-value-like state, 3 nodes on loopback "
         + "in this process, [0-9]+ processors, Java \\S+, this JVM's heap at most [0-9.]+ [MG]iB");
     assertThat(lines.get(1)).matches("generate the state on every node +[0-9.]+ s");
-    assertThat(lines.get(2)).matches("baseline: archive write from a local file" + row);
-    assertThat(lines.get(3)).matches("save \\(snapshot, pull, archive\\)" + row);
-    assertThat(lines.get(4)).matches("  of which: the leader's snapshot" + row);
-    assertThat(lines.get(5)).matches("  of which: pull and archive \\(leader compresses\\)" + row);
-    assertThat(lines.get(6)).matches("  same pull and archive, compressed here" + row);
-    assertThat(lines.get(7)).matches("pull alone: same snapshot, level 0, to nowhere" + row);
-    assertThat(lines.get(8)).matches("save \\+ verify \\(what ratis-snapshot save does\\)" + row);
-    assertThat(lines.get(9)).matches("agent cycle to a local store" + row);
-    assertThat(lines.get(10)).matches("online restore \\(every node has the state\\)" + row);
-    assertThat(lines.get(11)).matches("  of which: send the archive into the log" + row);
-    assertThat(lines.get(12)).matches("  of which: last chunks in, verify, extract" + row);
-    assertThat(lines.get(13)).matches("  of which: commit, swap, every node answers" + row);
-    assertThat(lines.get(14)).matches("baseline: InstallSnapshot to a new server" + row);
-    assertThat(lines.get(15)).matches("archive [0-9.]+ [KM]iB \\([0-9.]+x\\); save runs at [0-9.]+x the local "
+    assertThat(lines.subList(2, 17)).as(r::describe).satisfiesExactly(
+        l -> assertThat(l).matches("baseline: archive write from a local file" + row),
+        l -> assertThat(l).matches("save \\(snapshot, pull, archive\\)" + row),
+        l -> assertThat(l).matches("  of which: the leader's snapshot" + row),
+        l -> assertThat(l).matches("  of which: pull and archive \\(leader compresses\\)" + row),
+        l -> assertThat(l).matches("  same pull and archive, compressed here" + row),
+        l -> assertThat(l).matches("  same pull and archive again, as the save" + row),
+        l -> assertThat(l).matches("  same pull and archive, inflated here to check" + row),
+        l -> assertThat(l).matches("pull alone: same snapshot, level 0, to nowhere" + row),
+        l -> assertThat(l).matches("save \\+ verify \\(what ratis-snapshot save does\\)" + row),
+        l -> assertThat(l).matches("agent cycle to a local store" + row),
+        l -> assertThat(l).matches("online restore \\(every node has the state\\)" + row),
+        l -> assertThat(l).matches("  of which: send the archive into the log" + row),
+        l -> assertThat(l).matches("  of which: last chunks in, verify, extract" + row),
+        l -> assertThat(l).matches("  of which: commit, swap, every node answers" + row),
+        l -> assertThat(l).matches("baseline: InstallSnapshot to a new server" + row));
+    assertThat(lines.get(17)).matches("archive [0-9.]+ [KM]iB \\([0-9.]+x\\); save runs at [0-9.]+x the local "
         + "archive write; an agent cycle takes [0-9.]+x a save; restore takes [0-9.]+x the time of one "
         + "InstallSnapshot");
     assertThat(CliAssertions.namesIn(dir)).as("the scratch directory and Ratis's log are removed").isEmpty();
