@@ -82,8 +82,36 @@ public final class ExampleNode implements AutoCloseable {
       b.setParameters(parameters);
     }
     RaftServer server = b.build();
-    server.start();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      try {
+        server.close();
+      } catch (IOException | RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw new IOException("node " + id + " did not start: " + causeChain(e), e);
+    }
     return new ExampleNode(server, group);
+  }
+
+  /**
+   * Returns the messages of a failure and of its causes, outermost first, each once: Ratis says where it
+   * failed ("Failed to initRaftLog.") and only its causes say what (the segment file and what is wrong in it).
+   */
+  static String causeChain(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    int depth = 0;
+    for (Throwable t = e; t != null && depth < 8; t = t.getCause() == t ? null : t.getCause(), depth++) {
+      String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().strip();
+      if (t.getCause() != null && m.equals(t.getCause().toString())) {
+        continue; // a wrapper whose message is its cause's class and message: the cause says it
+      }
+      if (sb.indexOf(m) < 0) {
+        sb.append(sb.length() == 0 ? "" : ": ").append(m);
+      }
+    }
+    return sb.toString();
   }
 
   /** Starts a key-value node with the default settings and the given RPC parameters (or null). */
