@@ -231,8 +231,7 @@ public final class ArchiveWriter {
         }
         if (n > 0) {
           if (written + n > size) {
-            throw new StateSizeException(size, String.format(
-                "the compressed state inflates to more than the %,d bytes meta.json Size declares", size));
+            throw StateSizeException.inflatesToMore(size);
           }
           sha.update(plain, 0, n);
           state.inflated(plain, 0, n);
@@ -249,8 +248,7 @@ public final class ArchiveWriter {
       segments++;
     }
     if (written != size) {
-      throw new StateSizeException(size, String.format(
-          "the compressed state inflates to %,d bytes; meta.json Size declares %,d", written, size));
+      throw StateSizeException.inflatesTo(written, size);
     }
     return sha.digest();
   }

@@ -108,15 +108,14 @@ final class SplicedGzipOutputStream extends OutputStream {
       throw new IllegalStateException("gzip member already finished");
     }
     if (vouched < 0) {
-      if (spliced < 0 || finished || spliced != splicedSize) {
+      if (spliced < 0 || spliced != splicedSize) {
         throw new IllegalStateException("not at the start of a splice");
       }
       vouched = 0;
       vouchedCrc = (int) crc.getValue();
     }
     if (vouched + plainLength > splicedSize) {
-      throw new StateSizeException(splicedSize, String.format(
-          "the compressed state inflates to more than the %,d bytes meta.json Size declares", splicedSize));
+      throw StateSizeException.inflatesToMore(splicedSize);
     }
     if (deflated.hasArray()) {
       out.write(deflated.array(), deflated.arrayOffset() + deflated.position(), deflated.remaining());
@@ -200,9 +199,7 @@ final class SplicedGzipOutputStream extends OutputStream {
    */
   void checkVouched() throws StateSizeException {
     if (Math.max(vouched, 0) != splicedSize) {
-      throw new StateSizeException(splicedSize, String.format(
-          "the compressed state inflates to %,d bytes; meta.json Size declares %,d", Math.max(vouched, 0),
-          splicedSize));
+      throw StateSizeException.inflatesTo(Math.max(vouched, 0), splicedSize);
     }
   }
 

@@ -22,6 +22,18 @@ public class StateSizeException extends IOException {
     this.declaredSize = declaredSize;
   }
 
+  /** A compressed state that inflates (or is vouched to inflate) to more than {@code declaredSize} bytes. */
+  static StateSizeException inflatesToMore(long declaredSize) {
+    return new StateSizeException(declaredSize, String.format(
+        "the compressed state inflates to more than the %,d bytes meta.json Size declares", declaredSize));
+  }
+
+  /** A compressed state that inflates (or is vouched to inflate) to {@code actual} bytes, not the size declared. */
+  static StateSizeException inflatesTo(long actual, long declaredSize) {
+    return new StateSizeException(declaredSize, String.format(
+        "the compressed state inflates to %,d bytes; meta.json Size declares %,d", actual, declaredSize));
+  }
+
   /** Returns the {@code Size} the metadata declared. */
   public long declaredSize() {
     return declaredSize;

@@ -72,9 +72,11 @@ final class PulledSnapshot extends InputStream {
   private final TransferProgress progress;
   private final int level;
   private final boolean withCrc;
-  private final ArrayDeque<Integer> lengths = new ArrayDeque<>();
   private final MessageDigest md5 = Digests.md5();
-  private final ArrayDeque<CompletableFuture<RaftClientReply>> inFlight = new ArrayDeque<>();
+  private final ArrayDeque<Query> inFlight = new ArrayDeque<>();
+
+  /** A query in flight: how many state bytes its range holds, and its reply to come. */
+  private record Query(int length, CompletableFuture<RaftClientReply> reply) {}
   private long requested;
   private long received;
   private ByteString current = ByteString.EMPTY;
@@ -165,7 +167,7 @@ final class PulledSnapshot extends InputStream {
           return null;
         }
         long offset = received;
-        int length = lengths.peek();
+        int length = inFlight.peek().length();
         ByteString reply = nextChunk();
         if (reply.size() < Integer.BYTES) {
           throw new IOException(String.format("server %s sent no CRC-32 with the range at offset %,d of its "
@@ -211,8 +213,8 @@ final class PulledSnapshot extends InputStream {
 
   @Override
   public void close() {
-    for (CompletableFuture<RaftClientReply> f : inFlight) {
-      f.cancel(true);
+    for (Query q : inFlight) {
+      q.reply().cancel(true);
     }
     release(clients, pin, target);
   }
@@ -229,8 +231,7 @@ final class PulledSnapshot extends InputStream {
   private ByteString nextChunk() throws IOException {
     RaftClientReply reply;
     try {
-      lengths.poll();
-      reply = inFlight.poll().get();
+      reply = inFlight.poll().reply().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while pulling the snapshot");
@@ -265,14 +266,13 @@ final class PulledSnapshot extends InputStream {
       int n = (int) Math.min(window.chunk(), pin.size() - requested);
       Message read = compressed() ? ArchiveProtocol.deflate(pin.pinId(), requested, n, level, withCrc)
           : ArchiveProtocol.read(pin.pinId(), requested, n);
-      lengths.add(n);
-      inFlight.add(CompletableFuture.supplyAsync(() -> {
+      inFlight.add(new Query(n, CompletableFuture.supplyAsync(() -> {
         try {
           return clients.call(c -> c.io().sendStaleRead(read, 0, target));
         } catch (IOException e) {
           throw new CompletionException(e);
         }
-      }, readers));
+      }, readers)));
       requested += n;
     }
   }
