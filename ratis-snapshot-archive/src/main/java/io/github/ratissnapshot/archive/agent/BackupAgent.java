@@ -1,6 +1,5 @@
 package io.github.ratissnapshot.archive.agent;
 
-import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.Snapshot;
@@ -119,8 +118,7 @@ public final class BackupAgent implements AutoCloseable {
       try (SaveClient save = SaveClient.newBuilder(connection).writer(writer).verifiesAfterwards(true).build();
           Snapshot snapshot = save.save(scratch.directory())) {
         stages.enter("verify");
-        String archiveSha256 = ArchiveReader.defaults().verifyWritten(snapshot.path(), snapshot.summary(),
-            UnaryOperator.identity());
+        String archiveSha256 = save.verifySaved(snapshot.path(), snapshot.summary(), UnaryOperator.identity());
         SnapshotMeta meta = snapshot.meta();
         stages.archive(meta.term(), meta.index(), snapshot.archiveBytes());
         ArchiveName name = new ArchiveName(group, meta.created().orElseGet(clock::instant), meta.term(), meta.index());

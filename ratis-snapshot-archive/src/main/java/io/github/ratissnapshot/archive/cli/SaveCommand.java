@@ -1,6 +1,5 @@
 package io.github.ratissnapshot.archive.cli;
 
-import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
@@ -150,18 +149,20 @@ final class SaveCommand implements Callable<Integer> {
   private Saved saveAndVerify(GroupConnection connection, ArchiveWriter writer, AtomicFile target, PrintWriter err)
     throws IOException {
     ArchiveSummary saved;
-    try (Progress progress = Progress.start("saving", -1, err);
+    try (Progress saving = Progress.start("saving", -1, err);
         // Verified below: the state's bytes are checked there, not also on the way in.
-        SaveClient client = client(connection, writer, progress, true);
-        OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
-      saved = client.writeTo(buffered);
-      buffered.flush();
+        SaveClient client = client(connection, writer, saving, true)) {
+      try (OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
+        saved = client.writeTo(buffered);
+        buffered.flush();
+      }
+      saving.close(); // its line ends before the verification's starts
+      String archiveSha256;
+      try (Progress progress = Progress.start("verifying", Files.size(target.partPath()), err)) {
+        archiveSha256 = client.verifySaved(target.partPath(), saved, progress::count);
+      }
+      return new Saved(saved, Files.size(target.partPath()), archiveSha256);
     }
-    String archiveSha256;
-    try (Progress progress = Progress.start("verifying", Files.size(target.partPath()), err)) {
-      archiveSha256 = ArchiveReader.defaults().verifyWritten(target.partPath(), saved, progress::count);
-    }
-    return new Saved(saved, Files.size(target.partPath()), archiveSha256);
   }
 
   /** Streams the archive to standard output; the summary line goes to {@code err}. */

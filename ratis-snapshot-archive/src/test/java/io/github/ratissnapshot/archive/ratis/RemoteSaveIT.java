@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ratissnapshot.archive.format.ArchiveReader;
+import io.github.ratissnapshot.archive.format.CorruptArchiveException;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.AtomicFile;
@@ -189,14 +190,16 @@ class RemoteSaveIT {
             .build(); AtomicFile out = AtomicFile.create(file, false)) {
           ArchiveSummary s = save.writeTo(out.stream());
           if (mode.verifiesAfterwards) {
-            ArchiveReader.defaults().verifyWritten(out.partPath(), s, in -> in);
+            save.verifySaved(out.partPath(), s, in -> in);
           }
           out.commit();
         }
       }).isInstanceOf(IOException.class);
       if (mode.verifiesAfterwards) {
         // Written unread, as the server vouched for it; the verification finds the byte the SHA-256 does not cover.
-        refused.hasMessageStartingWith("SHA-256 of state.bin: actual ")
+        refused.isInstanceOf(CorruptArchiveException.class)
+            .hasMessageStartingWith("the archive saved from server " + leader.getId() + " does not verify (its "
+                + "snapshot there, or the copy pulled, is corrupt): SHA-256 of state.bin: actual ")
             .hasMessageEndingWith(" != expected " + TestStates.sha256Hex(9, STATE) + " (SHA256SUMS)");
       } else {
         refused.hasMessageStartingWith("snapshot pulled from " + leader.getId() + " is corrupt: MD5 ");

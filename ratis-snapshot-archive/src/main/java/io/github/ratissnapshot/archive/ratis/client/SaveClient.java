@@ -1,5 +1,6 @@
 package io.github.ratissnapshot.archive.ratis.client;
 
+import io.github.ratissnapshot.archive.format.ArchiveReader;
 import io.github.ratissnapshot.archive.format.ArchiveSummary;
 import io.github.ratissnapshot.archive.format.ArchiveWriter;
 import io.github.ratissnapshot.archive.format.CorruptArchiveException;
@@ -8,12 +9,14 @@ import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
 import io.github.ratissnapshot.archive.ratis.protocol.PinInfo;
 import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.UnaryOperator;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
 
@@ -50,6 +53,7 @@ public final class SaveClient implements AutoCloseable {
   private final boolean compressOnServer;
   private final boolean verifiesAfterwards;
   private final ReconnectingClient clients;
+  private volatile RaftPeerId pulledFrom;
   private final PulledSnapshot.Window window = PulledSnapshot.Window.forHeap(Runtime.getRuntime().maxMemory());
   private final ExecutorService readers = Executors.newFixedThreadPool(window.inFlight(), r -> {
     Thread t = new Thread(r, "snapshot-pull");
@@ -124,6 +128,30 @@ public final class SaveClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Verifies an archive this client has just saved, as {@link ArchiveReader#verifyWritten} does, and names the
+   * server the state came from when it does not verify: with {@link Builder#verifiesAfterwards} that
+   * verification is the first to read the state's bytes, so a snapshot corrupt on the server shows here.
+   *
+   * @param file the archive file the last save wrote; opened and closed here
+   * @param saved the summary that save returned
+   * @param around wraps the file's stream (to count progress, say); {@code UnaryOperator.identity()} for none
+   * @return the file's SHA-256, in lowercase hex
+   * @throws CorruptArchiveException if an entry is corrupt: "the archive saved from server nX does not verify
+   *     (its snapshot there, or the copy pulled, is corrupt): " and the reader's message, with its problem and
+   *     entry
+   * @throws IOException as {@link ArchiveReader#verifyWritten} throws otherwise
+   */
+  public String verifySaved(Path file, ArchiveSummary saved, UnaryOperator<InputStream> around)
+      throws IOException {
+    try {
+      return ArchiveReader.defaults().verifyWritten(file, saved, around);
+    } catch (CorruptArchiveException e) {
+      throw new CorruptArchiveException(e.problem(), e.entryName(), "the archive saved from server " + pulledFrom
+          + " does not verify (its snapshot there, or the copy pulled, is corrupt): " + e.getMessage(), e);
+    }
+  }
+
   /** Closes the underlying Ratis client. */
   @Override
   public void close() throws IOException {
@@ -153,6 +181,7 @@ public final class SaveClient implements AutoCloseable {
           + snap.getException());
     }
     RaftPeerId target = snap.getServerId();
+    pulledFrom = target;
     PinInfo pin = pin(target);
     int level = compressOnServer && pin.deflates() ? writer.level() : -1;
     boolean withCrc = verifiesAfterwards && level >= 0 && pin.sha256Hex() != null;
@@ -248,7 +277,7 @@ public final class SaveClient implements AutoCloseable {
 
     /**
      * Declares that the caller verifies every archive this client writes before relying on it, with
-     * {@link io.github.ratissnapshot.archive.format.ArchiveReader#verifyWritten}, as {@code ratis-snapshot save}
+     * {@link SaveClient#verifySaved} (or {@link ArchiveReader#verifyWritten}), as {@code ratis-snapshot save}
      * and the backup agent do. The client then leaves the state's bytes to that verification when the server
      * compresses them and vouches for them (a server that hashed its snapshot as it wrote it sends the
      * SHA-256 with the pin and a CRC-32 with each range): it splices the segments into the archive without
