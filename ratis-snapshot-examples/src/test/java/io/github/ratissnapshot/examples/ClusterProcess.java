@@ -180,6 +180,11 @@ final class ClusterProcess implements AutoCloseable {
     awaitRunning(id);
   }
 
+  /** Returns what node {@code id}'s latest process has printed to standard output so far. */
+  String stdoutOf(String id) {
+    return node(id).stdout();
+  }
+
   /** Returns whether node {@code id}'s process runs (for a cluster of node processes). */
   boolean isRunning(String id) {
     return node(id).isAlive();

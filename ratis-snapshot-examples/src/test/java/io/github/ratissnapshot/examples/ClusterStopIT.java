@@ -38,6 +38,45 @@ class ClusterStopIT {
   }
 
   @Test
+  void aNodeKilledWhileItAppendedDropsItsTornLastEntryAndCatchesUp(@TempDir Path dir) throws Exception {
+    Map<String, String> peers = ClusterProcess.freePeers(3);
+    Map<String, Path> storage = ClusterProcess.storageUnder(dir, peers);
+    try (ClusterProcess c = ClusterProcess.startNodes(peers, UUID.randomUUID(), storage, dir.resolve("logs"))) {
+      for (int i = 0; i < 5; i++) {
+        c.kvOk("put", "k" + i, "value " + i);
+      }
+      c.awaitDigestOnEveryNode(c.digest());
+      c.kill("n3");
+      c.kvOk("put", "after", "the kill");
+      String expected = c.digest();
+      Path segment;
+      try (Stream<Path> files = Files.walk(storage.get("n3"))) {
+        segment = files.filter(f -> f.getFileName().toString().startsWith("log_inprogress_")).findFirst()
+            .orElseThrow();
+      }
+      // As a write stopped inside the last entry leaves it: its last two bytes and its checksum still the zeros
+      // Ratis put there before writing. The entry ends at the last byte that is not zero, inside its checksum;
+      // the last entry here is a commit-index entry of 13 bytes (length, 8 bytes, checksum).
+      byte[] bytes = Files.readAllBytes(segment);
+      int last = bytes.length - 1;
+      while (bytes[last] == 0) {
+        last--;
+      }
+      try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+        raf.seek(last - 5);
+        raf.write(new byte[6]);
+      }
+
+      c.restart("n3");
+
+      assertThat(c.stdoutOf("n3").lines().filter(l -> l.startsWith("Node n3: ")))
+          .as(c::describe).singleElement().asString()
+          .startsWith("Node n3: dropped the torn last entry of " + segment + " (never flushed): kept ");
+      c.awaitDigest("n3", expected, ClusterProcess.STARTUP);
+    }
+  }
+
+  @Test
   void aNodeWhoseLogCannotBeReadSaysWhichFileAndWhyItDidNotStart(@TempDir Path dir) throws Exception {
     Map<String, String> peers = ClusterProcess.freePeers(1);
     Map<String, Path> storage = ClusterProcess.storageUnder(dir, peers);

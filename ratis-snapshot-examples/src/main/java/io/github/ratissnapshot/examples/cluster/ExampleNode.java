@@ -1,6 +1,7 @@
 package io.github.ratissnapshot.examples.cluster;
 
 import io.github.ratissnapshot.archive.ratis.ArchiveServerProperties;
+import io.github.ratissnapshot.archive.ratis.TornLogTail;
 import io.github.ratissnapshot.examples.kv.KvStateMachine;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,6 +76,12 @@ public final class ExampleNode implements AutoCloseable {
     ArchiveServerProperties.boundLogMemory(p, SizeInBytes.valueOf("32MB"));
     tuning.accept(p);
     boolean existing = Files.isDirectory(dir.resolve(group.getGroupId().getUuid().toString()));
+    if (existing) {
+      // A kill while the log was appended can leave a torn last entry, which Ratis refuses to start with.
+      for (TornLogTail.Repair r : TornLogTail.repair(dir)) {
+        System.out.println("Node " + id + ": " + r);
+      }
+    }
     RaftServer.Builder b = RaftServer.newBuilder().setServerId(id).setGroup(group).setProperties(p)
         .setStateMachine(stateMachine.get())
         .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT);

@@ -2,6 +2,7 @@ package io.github.ratissnapshot.examples.quickstart;
 
 import io.github.ratissnapshot.archive.format.AtomicFile;
 import io.github.ratissnapshot.archive.format.Snapshot;
+import io.github.ratissnapshot.archive.ratis.TornLogTail;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.OfflineSeeder;
 import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
@@ -113,6 +114,7 @@ public final class Quickstart {
   // [quickstart:server]
   static RaftServer startServer(RaftPeer peer, RaftGroup group, Path storage, RaftStorage.StartupOption option)
       throws IOException {
+    TornLogTail.repair(storage);  // a server killed mid-append can leave a torn last entry Ratis refuses
     RaftProperties properties = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(properties, List.of(storage.toFile()));
     GrpcConfigKeys.Server.setPort(properties, Integer.parseInt(peer.getAddress().split(":")[1]));
