@@ -150,6 +150,15 @@ class FaultDrillIT {
 
   /** The drill: a cluster, two archives of two states, and the runs of a plan against them. */
   private static final class Drill {
+    /**
+     * What the restarted {@code victim} said of a torn last log entry it dropped (the kill stopped a write
+     * inside it; see {@code TornLogTail}), for the report; empty if it dropped none.
+     */
+    private String tornTail(String victim) {
+      return cluster.stdoutOf(victim).lines().filter(l -> l.contains("dropped the torn last entry"))
+          .map(l -> "restarted after it " + l.substring(l.indexOf("dropped"))).findFirst().orElse("");
+    }
+
     private final Plan plan;
     private final Path dir;
     private final UUID group = UUID.randomUUID();
@@ -273,7 +282,7 @@ class FaultDrillIT {
           abort.stdout().strip()).isFalse();
       current = after;
       String outcome = after.equals(target.state()) ? "restore committed" : "restore failed cleanly";
-      String notes = atKill == null ? "kill point not reached; no kill" : "";
+      String notes = atKill == null ? "kill point not reached; no kill" : tornTail(victim);
       return new Run(number, step, victim, atKill, r.exitCode(), message, outcome, label(after), notes,
           Duration.ofNanos(System.nanoTime() - start));
     }
@@ -345,7 +354,7 @@ class FaultDrillIT {
       String context = describeRun(number, step, victim, atKill, r);
       String outcome;
       String message = "";
-      String notes = atKill == null ? "kill point not reached; no kill" : "";
+      String notes = atKill == null ? "kill point not reached; no kill" : tornTail(victim);
       if (Files.exists(file)) {
         assertExit(r, 0);
         assertThat(part).as("a successful save leaves no FILE.part: %s", context).doesNotExist();

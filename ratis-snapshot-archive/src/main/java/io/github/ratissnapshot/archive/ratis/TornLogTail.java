@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class TornLogTail {
   private static final Logger LOG = LoggerFactory.getLogger(TornLogTail.class);
   private static final byte[] HEADER = "RaftLog1".getBytes(StandardCharsets.UTF_8);
-  private static final String OPEN_SEGMENT_PREFIX = "log_inprogress_";
+  /** Ratis's name for an open segment: {@code log_inprogress_<first index>}. */
+  private static final Pattern OPEN_SEGMENT = Pattern.compile("log_inprogress_\\d+");
   /** The file a Ratis server locks in each group directory it uses. */
   private static final String LOCK = "in_use.lock";
 
@@ -101,7 +103,7 @@ public final class TornLogTail {
         return;
       }
       try (lock; DirectoryStream<Path> segments = Files.newDirectoryStream(group.resolve("current"),
-          OPEN_SEGMENT_PREFIX + "*")) {
+          f -> OPEN_SEGMENT.matcher(f.getFileName().toString()).matches())) {
         for (Path segment : segments) {
           Optional<Repair> r = repairSegment(segment);
           if (r.isPresent()) {

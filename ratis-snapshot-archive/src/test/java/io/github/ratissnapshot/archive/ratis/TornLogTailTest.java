@@ -224,6 +224,9 @@ class TornLogTailTest {
     Written closed = write(torn.resolve("log_0-11"), 2_000, 3_000);
     zero(closed.file(), closed.lastStart() + 100, closed.end());
     byte[] closedBefore = Files.readAllBytes(closed.file());
+    Written other = write(torn.resolve("log_inprogress_12.bak"), 2_000, 3_000);
+    zero(other.file(), other.lastStart() + 100, other.end());
+    byte[] otherBefore = Files.readAllBytes(other.file());
     Written fine = write(intact.resolve("log_inprogress_0"), 2_000);
     byte[] fineBefore = Files.readAllBytes(fine.file());
     long openSize = Files.size(open.file());
@@ -231,6 +234,7 @@ class TornLogTailTest {
     assertThat(TornLogTail.repair(dir))
         .containsExactly(new TornLogTail.Repair(open.file(), 1, open.lastStart(), openSize - open.lastStart()));
     assertThat(Files.readAllBytes(closed.file())).as("a closed segment").isEqualTo(closedBefore);
+    assertThat(Files.readAllBytes(other.file())).as("not a segment's name").isEqualTo(otherBefore);
     assertThat(Files.readAllBytes(fine.file())).isEqualTo(fineBefore);
     assertThat(TornLogTail.repair(dir.resolve("missing"))).isEmpty();
     assertThat(torn.getParent().resolve("in_use.lock")).as("the lock it took and created").doesNotExist();
