@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,6 +47,7 @@ import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -96,6 +98,59 @@ class RemoteSaveIT {
                 case SERVER_VERIFIED_AFTERWARDS -> "; pulling it compressed and hashed by " + from;
               });
         }
+      }
+    }
+  }
+
+  @Test
+  void aSnapshotInstalledByRatisCarriesNoHashSoEvenASaveVerifiedAfterwardsChecksItOnTheWayIn() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, KvTestStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      RaftServer.Division leader = c.leader();
+      RaftPeerId lagging = c.runningIds().stream().filter(id -> !id.equals(leader.getId())).findFirst().get();
+      long laggingLast = c.division(lagging).getRaftLog().getLastEntryTermIndex().getIndex();
+      c.kill(lagging);
+      String value = "v".repeat(8 << 10);
+      try (RaftClient client = c.client()) {
+        for (int i = 0; i < 400; i++) { // 3.2 MB of log: closed 1 MB segments the snapshot lets the leader purge
+          client.io().send(KvTestStateMachine.put("k" + i, value));
+        }
+      }
+      // A snapshot that ends the leader's log: Ratis appends a metadata entry when the commit index moves, and
+      // one after the snapshot would reach the lagging server after the install and make it snapshot anew.
+      Eventually.until(Duration.ofSeconds(60), "a snapshot of the leader's whole log", () -> {
+        try {
+          snapshotNow(leader);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        return leader.getStateMachine().getLatestSnapshot().getIndex()
+            == leader.getRaftLog().getLastEntryTermIndex().getIndex();
+      });
+      Eventually.until(Duration.ofSeconds(60), "the leader to purge the entries " + lagging + " lacks",
+          () -> leader.getRaftLog().getStartIndex() > laggingLast + 1);
+      Map<String, String> expected = ((KvTestStateMachine) leader.getStateMachine()).entries();
+      c.start(lagging, RaftStorage.StartupOption.RECOVER);
+      KvTestStateMachine sm = c.stateMachine(lagging);
+      Eventually.until(Duration.ofSeconds(60), lagging + " installed the leader's snapshot",
+          () -> sm.entries().equals(expected));
+      assertThat(sm.getLatestSnapshot()).as("the snapshot Ratis installed on %s", lagging).isNotNull();
+
+      long installed = sm.getLatestSnapshot().getIndex();
+      String before = "leader " + leader.getId() + " term " + leader.getInfo().getCurrentTerm() + "; " + lagging
+          + " applied " + c.division(lagging).getInfo().getLastAppliedIndex() + ", snapshot " + installed;
+      List<String> pulls = new ArrayList<>();
+      Path file = tmp.resolve("installed.snap");
+      ArchiveSummary s = save(c, lagging, file, Mode.SERVER_VERIFIED_AFTERWARDS, pulls);
+
+      // Nothing was applied after the install, so the save pinned the installed snapshot, which this
+      // server did not write and has no SHA-256 for: its bytes are inflated and checked against its MD5.
+      assertThat(pulls).as("before the save: %s; now leader %s", before, c.leaderId()).singleElement().asString()
+          .startsWith(lagging + " took a snapshot at index " + installed + ";")
+          .endsWith("; pulling it compressed by " + lagging);
+      assertThat(s.meta().index()).isEqualTo(installed);
+      try (InputStream in = Files.newInputStream(file)) {
+        assertThat(ArchiveReader.defaults().verify(in).entries()).isEqualTo(s.entries());
       }
     }
   }
