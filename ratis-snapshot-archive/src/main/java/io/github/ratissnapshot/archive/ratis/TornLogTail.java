@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>Only that case is repaired: in a file named {@code log_inprogress_*} with Ratis's header, every entry
  * before the torn one checks against its CRC-32C, the torn entry's stored checksum is zero or the first one
  * to three bytes of the right checksum followed by zeros (the write stopped inside it), and every byte after
- * it up to the end of the file is zero. Anything else (a corrupt header, an entry with a wrong non-zero
+ * it up to the end of the file is zero, and no snapshot in the group's {@code sm} directory covers the torn
+ * entry's index. Anything else (a corrupt header, an entry with a wrong non-zero
  * checksum, a non-zero byte after the tear, a closed segment) is left exactly as it is for Ratis to refuse,
  * since dropping entries that were acknowledged could lose committed data.
  *
@@ -46,7 +48,9 @@ public final class TornLogTail {
   private static final Logger LOG = LoggerFactory.getLogger(TornLogTail.class);
   private static final byte[] HEADER = "RaftLog1".getBytes(StandardCharsets.UTF_8);
   /** Ratis's name for an open segment: {@code log_inprogress_<first index>}. */
-  private static final Pattern OPEN_SEGMENT = Pattern.compile("log_inprogress_\\d+");
+  private static final Pattern OPEN_SEGMENT = Pattern.compile("log_inprogress_(\\d+)");
+  /** A snapshot file of the state machine directory: {@code snapshot.<term>_<index>}. */
+  private static final Pattern SNAPSHOT = Pattern.compile("snapshot\\.\\d+_(\\d+)");
   /** The file a Ratis server locks in each group directory it uses. */
   private static final String LOCK = "in_use.lock";
 
@@ -104,8 +108,9 @@ public final class TornLogTail {
       }
       try (lock; DirectoryStream<Path> segments = Files.newDirectoryStream(group.resolve("current"),
           f -> OPEN_SEGMENT.matcher(f.getFileName().toString()).matches())) {
+        long snapshotIndex = latestSnapshotIndex(group.resolve("sm"));
         for (Path segment : segments) {
-          Optional<Repair> r = repairSegment(segment);
+          Optional<Repair> r = repairSegment(segment, snapshotIndex);
           if (r.isPresent()) {
             LOG.warn("{}", r.get());
             repairs.add(r.get());
@@ -129,13 +134,36 @@ public final class TornLogTail {
   }
 
   /**
-   * Repairs one open segment file if, and only if, its last entry is torn as the class describes.
+   * The index of the latest snapshot in a state machine directory that names its snapshots as Ratis's
+   * {@code SimpleStateMachineStorage} and this library do ({@code snapshot.<term>_<index>}); -1 if none.
+   */
+  static long latestSnapshotIndex(Path smDir) throws IOException {
+    long latest = -1;
+    if (!Files.isDirectory(smDir)) {
+      return latest;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(smDir)) {
+      for (Path f : files) {
+        Matcher m = SNAPSHOT.matcher(f.getFileName().toString());
+        if (m.matches()) {
+          latest = Math.max(latest, Long.parseLong(m.group(1)));
+        }
+      }
+    }
+    return latest;
+  }
+
+  /**
+   * Repairs one open segment file if, and only if, its last entry is torn as the class describes, and the
+   * torn entry's index (the segment's first index plus the entries before it) is after {@code snapshotIndex}:
+   * an entry a snapshot covers was applied, so it had been flushed, and its damage is corruption, not a tear.
    *
-   * @param segment a {@code log_inprogress_*} file
+   * @param segment a {@code log_inprogress_<first index>} file
+   * @param snapshotIndex the index of the group's latest snapshot, or -1
    * @return the repair, or empty if the file was left as it is
    * @throws IOException if the file cannot be read or cut
    */
-  static Optional<Repair> repairSegment(Path segment) throws IOException {
+  static Optional<Repair> repairSegment(Path segment, long snapshotIndex) throws IOException {
     long size = Files.size(segment);
     long tornAt;
     int kept = 0;
@@ -180,6 +208,13 @@ public final class TornLogTail {
         tornAt = start;
         break;
       }
+    }
+    Matcher name = OPEN_SEGMENT.matcher(segment.getFileName().toString());
+    long tornIndex = name.matches() ? Long.parseLong(name.group(1)) + kept : Long.MAX_VALUE;
+    if (tornIndex <= snapshotIndex) {
+      LOG.warn("{} looks torn at entry {}, but a snapshot covers up to {}: that entry had been written whole; "
+          + "left as it is", segment, tornIndex, snapshotIndex);
+      return Optional.empty();
     }
     try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
       ch.truncate(tornAt);

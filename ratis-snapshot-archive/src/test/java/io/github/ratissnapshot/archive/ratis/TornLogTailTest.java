@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -45,7 +47,10 @@ class TornLogTailTest {
     }
   }
 
+  /** Writes entries of {@code dataSizes} bytes of data, numbered from the index the file's name starts at. */
   private static Written write(Path file, int... dataSizes) throws IOException {
+    Matcher named = Pattern.compile("log_(?:inprogress_)?(\\d+).*").matcher(file.getFileName().toString());
+    long first = named.matches() ? Long.parseLong(named.group(1)) : 0;
     Random random = new Random(dataSizes.length);
     long[] starts = new long[dataSizes.length];
     long position = HEADER;
@@ -55,7 +60,7 @@ class TornLogTailTest {
         byte[] data = new byte[dataSizes[i]];
         random.nextBytes(data);
         LogEntryProto entry = LogProtoUtils.toLogEntryProto(
-            StateMachineLogEntryProto.newBuilder().setLogData(ByteString.copyFrom(data)).build(), 1, i);
+            StateMachineLogEntryProto.newBuilder().setLogData(ByteString.copyFrom(data)).build(), 1, first + i);
         starts[i] = position;
         int serialized = entry.getSerializedSize();
         position += CodedOutputStream.computeUInt32SizeNoTag(serialized) + serialized + 4;
@@ -93,12 +98,12 @@ class TornLogTailTest {
         .hasMessageEndingWith(" but read checksum is 00000000.");
     byte[] before = Arrays.copyOf(Files.readAllBytes(w.file()), (int) w.lastStart());
 
-    assertThat(TornLogTail.repairSegment(w.file()))
+    assertThat(TornLogTail.repairSegment(w.file(), -1))
         .contains(new TornLogTail.Repair(w.file(), 3, w.lastStart(), size - w.lastStart()));
 
     assertThat(Files.readAllBytes(w.file())).isEqualTo(before);
     assertThat(RatisSegmentReader.readOpenSegment(w.file().toFile(), 0)).isEqualTo(indices(3));
-    assertThat(TornLogTail.repairSegment(w.file())).as("a second pass").isEmpty();
+    assertThat(TornLogTail.repairSegment(w.file(), -1)).as("a second pass").isEmpty();
   }
 
   @Property(tries = 40)
@@ -115,11 +120,11 @@ class TornLogTailTest {
       zero(w.file(), tear, w.end());
       byte[] before = Arrays.copyOf(Files.readAllBytes(w.file()), (int) w.lastStart());
 
-      assertThat(TornLogTail.repairSegment(w.file()))
+      assertThat(TornLogTail.repairSegment(w.file(), -1))
           .contains(new TornLogTail.Repair(w.file(), sizes.size() - 1, w.lastStart(), size - w.lastStart()));
       assertThat(Files.readAllBytes(w.file())).isEqualTo(before);
       assertThat(RatisSegmentReader.readOpenSegment(w.file().toFile(), 7))
-          .isEqualTo(LongStream.range(0, sizes.size() - 1).boxed().toList());
+          .isEqualTo(LongStream.range(7, 7 + sizes.size() - 1).boxed().toList());
     } finally {
       try (var files = Files.list(dir)) {
         for (Path f : files.toList()) {
@@ -136,9 +141,9 @@ class TornLogTailTest {
     for (int written = 0; written < 4; written++) {
       Written w = write(dir.resolve("log_inprogress_" + written), 5_000, 6_000);
       zero(w.file(), w.end() - 4 + written, w.end());
-      assertThat(TornLogTail.repairSegment(w.file())).as("%d checksum bytes written", written)
+      assertThat(TornLogTail.repairSegment(w.file(), -1)).as("%d checksum bytes written", written)
           .hasValueSatisfying(r -> assertThat(r.keptBytes()).isEqualTo(w.lastStart()));
-      assertThat(RatisSegmentReader.readOpenSegment(w.file().toFile(), 0)).isEqualTo(indices(1));
+      assertThat(RatisSegmentReader.readOpenSegment(w.file().toFile(), written)).containsExactly((long) written);
     }
     Written wrong = write(dir.resolve("wrong"), 5_000, 6_000);
     zero(wrong.file(), wrong.end() - 3, wrong.end());
@@ -149,7 +154,7 @@ class TornLogTailTest {
       raf.write(b ^ 0x10); // the one checksum byte written is not the checksum's
     }
     byte[] before = Files.readAllBytes(wrong.file());
-    assertThat(TornLogTail.repairSegment(wrong.file())).isEmpty();
+    assertThat(TornLogTail.repairSegment(wrong.file(), -1)).isEmpty();
     assertThat(Files.readAllBytes(wrong.file())).isEqualTo(before);
   }
 
@@ -158,7 +163,7 @@ class TornLogTailTest {
     Written w = write(dir.resolve("log_inprogress_0"), 300_000);
     zero(w.file(), HEADER + 10, w.end());
 
-    assertThat(TornLogTail.repairSegment(w.file())).hasValueSatisfying(r -> {
+    assertThat(TornLogTail.repairSegment(w.file(), -1)).hasValueSatisfying(r -> {
       assertThat(r.entriesKept()).isZero();
       assertThat(r.keptBytes()).isEqualTo(HEADER);
     });
@@ -171,7 +176,7 @@ class TornLogTailTest {
     Written w = write(dir.resolve("log_inprogress_0"), 0, 1, 127, 128, 16_383, 16_384, 1_048_576);
     byte[] before = Files.readAllBytes(w.file());
 
-    assertThat(TornLogTail.repairSegment(w.file())).isEmpty();
+    assertThat(TornLogTail.repairSegment(w.file(), -1)).isEmpty();
     assertThat(Files.readAllBytes(w.file())).isEqualTo(before);
     assertThat(RatisSegmentReader.readOpenSegment(w.file().toFile(), 0)).isEqualTo(indices(7));
   }
@@ -208,7 +213,7 @@ class TornLogTailTest {
 
     for (Path c : cases) {
       byte[] before = Files.readAllBytes(c);
-      assertThat(TornLogTail.repairSegment(c)).as(c.toString()).isEmpty();
+      assertThat(TornLogTail.repairSegment(c, -1)).as(c.toString()).isEmpty();
       assertThat(Files.readAllBytes(c)).as(c.toString()).isEqualTo(before);
       assertThatThrownBy(() -> RatisSegmentReader.readOpenSegment(c.toFile(), 0)).as(c.toString())
           .isInstanceOf(IOException.class);
@@ -238,6 +243,29 @@ class TornLogTailTest {
     assertThat(Files.readAllBytes(fine.file())).isEqualTo(fineBefore);
     assertThat(TornLogTail.repair(dir.resolve("missing"))).isEmpty();
     assertThat(torn.getParent().resolve("in_use.lock")).as("the lock it took and created").doesNotExist();
+  }
+
+  @Test
+  void aTornEntryThatASnapshotCoversWasWrittenWholeAndIsLeftAlone(@TempDir Path dir) throws Exception {
+    Path group = dir.resolve("02511d47-d67c-49a3-9011-abb3109a44c1");
+    Path current = Files.createDirectories(group.resolve("current"));
+    Path sm = Files.createDirectories(group.resolve("sm"));
+    Written open = write(current.resolve("log_inprogress_10"), 2_000, 3_000, 4_000); // entries 10, 11, 12
+    zero(open.file(), open.lastStart() + 100, open.end());
+    byte[] before = Files.readAllBytes(open.file());
+    Files.writeString(sm.resolve("snapshot.2_12"), "applied up to 12");
+    Files.writeString(sm.resolve("snapshot.2_12.md5"), "");
+    Files.writeString(sm.resolve("snapshot.1_7"), "older");
+
+    assertThat(TornLogTail.latestSnapshotIndex(sm)).isEqualTo(12);
+    assertThat(TornLogTail.repair(dir)).as("entry 12 was applied, so it was flushed whole").isEmpty();
+    assertThat(Files.readAllBytes(open.file())).isEqualTo(before);
+
+    Files.delete(sm.resolve("snapshot.2_12"));
+    Files.writeString(sm.resolve("snapshot.2_11"), "applied up to 11");
+    assertThat(TornLogTail.repair(dir)).singleElement()
+        .satisfies(r -> assertThat(r.entriesKept()).isEqualTo(2));
+    assertThat(RatisSegmentReader.readOpenSegment(open.file().toFile(), 10)).containsExactly(10L, 11L);
   }
 
   @Test
