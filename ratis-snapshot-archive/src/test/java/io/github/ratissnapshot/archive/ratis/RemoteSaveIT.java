@@ -12,6 +12,8 @@ import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.format.TestStates;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.SnapshotLostException;
+import io.github.ratissnapshot.archive.format.Snapshot;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import io.github.ratissnapshot.archive.format.RawDeflate;
 import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
@@ -262,6 +264,108 @@ class RemoteSaveIT {
       assertThat(corrupted).as("the snapshot file the save pulled").hasSize(1);
       assertThat(file).doesNotExist();
       assertThat(AtomicFile.partOf(file)).doesNotExist();
+    }
+  }
+
+  /** How a loss of the snapshot being pulled reads, for a server restarted mid-pull: gone, or back without it. */
+  private static String lossOn(RaftPeerId server) {
+    return "(server " + server + " lost the snapshot being pulled: no snapshot pin [0-9a-f-]{36} on this server "
+        + "\\(it expired or the server restarted\\)|failed to read the snapshot from server " + server
+        + " on group .*)";
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Mode.class)
+  void aSaveWhoseServerRestartsMidPullStartsOverFromAFreshSnapshot(Mode mode) throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      c.leader();
+      long size = 48L << 20; // more than the queries in flight can hold, so the pull outlives the restart
+      try (RaftClient client = c.client()) {
+        client.io().send(FileBackedStateMachine.generate(11, size));
+      }
+      ServerRestarts restarts = new ServerRestarts(c, 1);
+      Path temp = Files.createDirectories(tmp.resolve("temp"));
+      try (SaveClient save = SaveClient.newBuilder(c.connection()).compressOnServer(mode.onServer)
+          .verifiesAfterwards(mode.verifiesAfterwards).progress(restarts).build();
+          Snapshot s = save.save(temp)) {
+        if (mode.verifiesAfterwards) {
+          save.verifySaved(s.path(), s.summary(), in -> in);
+        }
+        assertThat(s.summary().state().sha256Hex()).isEqualTo(TestStates.sha256Hex(11, size));
+        try (Stream<Path> left = Files.list(temp)) {
+          assertThat(left).as("what the lost attempt wrote is gone").containsExactly(s.path());
+        }
+      }
+      assertThat(restarts.restarted).hasSize(1);
+      RaftPeerId lost = restarts.restarted.get(0);
+      assertThat(restarts.phases).filteredOn(p -> p.contains("starting over")).singleElement().asString()
+          .matches(lossOn(lost) + "; starting over from a fresh snapshot \\(attempt 2 of 3\\)");
+      assertThat(restarts.phases).filteredOn(p -> p.contains(" took a snapshot at index ")).hasSize(2);
+    }
+  }
+
+  @Test
+  void aSaveThatLosesItsSnapshotOnEveryAttemptGivesUpAfterThreeAndLeavesNothing() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      c.leader();
+      long size = 48L << 20;
+      try (RaftClient client = c.client()) {
+        client.io().send(FileBackedStateMachine.generate(12, size));
+      }
+      ServerRestarts restarts = new ServerRestarts(c, SaveClient.ATTEMPTS);
+      Path temp = Files.createDirectories(tmp.resolve("temp"));
+      try (SaveClient save = SaveClient.newBuilder(c.connection()).verifiesAfterwards(true).progress(restarts)
+          .build()) {
+        assertThatThrownBy(() -> save.save(temp).close()).isInstanceOf(SnapshotLostException.class)
+            .satisfies(e -> assertThat(e.getMessage()).matches("every one of the 3 attempts lost the snapshot it "
+                + "pulled; the last: " + lossOn(restarts.restarted.get(2))))
+            .satisfies(e -> assertThat(((SnapshotLostException) e).server()).isEqualTo(restarts.restarted.get(2)));
+      }
+      assertThat(restarts.restarted).hasSize(3);
+      assertThat(restarts.phases).filteredOn(p -> p.contains("starting over")).hasSize(2);
+      try (Stream<Path> left = Files.list(temp)) {
+        assertThat(left).as("no attempt left a file").isEmpty();
+      }
+    }
+  }
+
+  /**
+   * Restarts the server a save pulls from once its first bytes have arrived, in up to {@code times} attempts,
+   * and keeps every phase the save described.
+   */
+  private static final class ServerRestarts implements TransferProgress {
+    final List<String> phases = new ArrayList<>();
+    final List<RaftPeerId> restarted = new ArrayList<>();
+    private final LoopbackCluster cluster;
+    private final int times;
+    private RaftPeerId pulling;
+
+    ServerRestarts(LoopbackCluster cluster, int times) {
+      this.cluster = cluster;
+      this.times = times;
+    }
+
+    @Override
+    public void phase(Stage stage, String description) {
+      phases.add(description);
+      if (stage == Stage.PULL) {
+        pulling = RaftPeerId.valueOf(description.substring(0, description.indexOf(' ')));
+      }
+    }
+
+    @Override
+    public void update(long done, long total) {
+      if (pulling != null && done > 0 && restarted.size() < times) {
+        try {
+          cluster.restart(pulling);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        restarted.add(pulling);
+        pulling = null;
+      }
     }
   }
 

@@ -6,6 +6,8 @@ import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.format.VouchedDeflatedState;
 import io.github.ratissnapshot.archive.ratis.protocol.ArchiveProtocol;
 import io.github.ratissnapshot.archive.ratis.protocol.PinInfo;
+import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
+import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
 import io.github.ratissnapshot.archive.ratis.protocol.Replies;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +36,9 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * the archive writer in the second case. Or compressed and vouched for ({@code DEFLATE} with CRC-32s, read
  * through {@link #vouched()}): the server's CRC-32 of each range and SHA-256 of the file go into the archive,
  * nothing is inflated here and the MD5 is not checked; the archive must be verified once written.
+ *
+ * <p>A server that restarts, stops answering or lets the pin expire mid-pull fails the read with a
+ * {@link SnapshotLostException}.
  *
  * <p>Not thread-safe: one reader.
  */
@@ -236,9 +241,19 @@ final class PulledSnapshot extends InputStream {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while pulling the snapshot");
     } catch (ExecutionException e) {
-      throw connection.unreachable("read the snapshot from server " + target, e.getCause());
+      throw new SnapshotLostException(target, connection.unreachable("read the snapshot from server " + target,
+          e.getCause()).getMessage(), e.getCause());
     }
-    ByteString bytes = Replies.rawBody(reply.getMessage().getContent(), target);
+    ByteString bytes;
+    try {
+      bytes = Replies.rawBody(reply.getMessage().getContent(), target);
+    } catch (RemoteArchiveException e) {
+      if (e.problem() == RemoteProblem.NO_SUCH_PIN) {
+        throw new SnapshotLostException(target, "server " + target + " lost the snapshot being pulled: "
+            + e.getMessage(), e);
+      }
+      throw e;
+    }
     if (bytes.isEmpty()) {
       throw new IOException(String.format("server %s sent no bytes at offset %,d of its %,d-byte snapshot",
           target, received, pin.size()));

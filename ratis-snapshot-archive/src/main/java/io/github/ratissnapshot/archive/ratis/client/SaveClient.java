@@ -19,6 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Takes an archive of a running group from outside it: Consul's {@code snapshot save}. It asks one server
@@ -46,6 +48,14 @@ import org.apache.ratis.protocol.RaftPeerId;
  * <p>One save at a time per instance; the caller closes it.
  */
 public final class SaveClient implements AutoCloseable {
+  /**
+   * How many times in all a save is started, each from a fresh snapshot, while the server holding its
+   * snapshot is lost mid-pull: a leader killed and restarted, or replaced by a new one, costs a save one more
+   * start, not the save.
+   */
+  public static final int ATTEMPTS = 3;
+
+  private static final Logger LOG = LoggerFactory.getLogger(SaveClient.class);
   private final GroupConnection connection;
   private final RaftPeerId server;
   private final ArchiveWriter writer;
@@ -82,16 +92,40 @@ public final class SaveClient implements AutoCloseable {
   }
 
   /**
-   * Saves an archive of the group's state into a new temporary file in {@code tempDir}.
+   * Saves an archive of the group's state into a new temporary file in {@code tempDir}. A save whose
+   * snapshot's server is lost mid-pull ({@link SnapshotLostException}: it restarted, stopped answering, or the
+   * pin expired) deletes its file and starts over from a fresh snapshot, up to {@link #ATTEMPTS} times in
+   * all, each start logged at WARN and shown to the progress listener.
    *
    * @param tempDir where the archive's temporary file goes
    * @return the archive; the caller must close it, which deletes the file
+   * @throws SnapshotLostException if every attempt lost its snapshot; the message says so and ends with the
+   *     last loss
    * @throws IOException if the group cannot be reached, the snapshot fails, the bytes received do not match
    *     the server's MD5 ({@code snapshot pulled from nX is corrupt: MD5 ...}), or a segment the server
    *     compressed does not inflate ({@code the compressed snapshot is corrupt: ...}); no file is left behind.
    *     With {@link Builder#verifiesAfterwards} the last two may show only in that verification instead.
    */
   public Snapshot save(Path tempDir) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return saveOnce(tempDir);
+      } catch (IOException e) {
+        SnapshotLostException lost = SnapshotLostException.in(e);
+        if (lost == null) {
+          throw e;
+        }
+        if (attempt == ATTEMPTS) {
+          throw lost.afterAttempts(attempt);
+        }
+        String again = lost.startingOver(attempt + 1, ATTEMPTS);
+        LOG.warn(again);
+        progress.phase(TransferProgress.Stage.SNAPSHOT, again);
+      }
+    }
+  }
+
+  private Snapshot saveOnce(Path tempDir) throws IOException {
     try (PulledSnapshot state = snapshotAndPull()) {
       if (state.withCrc()) {
         return Snapshot.writeVouched(state.meta(Instant.now()), state.vouched(), tempDir, writer);
@@ -109,6 +143,9 @@ public final class SaveClient implements AutoCloseable {
    *
    * @param out where the archive goes; not closed
    * @return the archive's summary
+   * @throws SnapshotLostException if the snapshot's server was lost mid-pull (it restarted, stopped answering,
+   *     or the pin expired): discard what was written and call again with an empty stream to start over from
+   *     a fresh snapshot, as {@link #save} does by itself up to {@link #ATTEMPTS} times
    * @throws IOException if the group cannot be reached, the snapshot fails, the bytes received do not match
    *     the server's MD5 ({@code snapshot pulled from nX is corrupt: MD5 ...}), or a segment the server
    *     compressed does not inflate ({@code the compressed snapshot is corrupt: ...}); the bytes written to
@@ -125,6 +162,9 @@ public final class SaveClient implements AutoCloseable {
           : writer.write(out, state.meta(Instant.now()), state);
     } catch (CorruptArchiveException e) {
       throw corruptSegment(e);
+    } catch (IOException e) {
+      SnapshotLostException lost = SnapshotLostException.in(e);
+      throw lost != null ? lost : e;
     }
   }
 
@@ -206,7 +246,9 @@ public final class SaveClient implements AutoCloseable {
     try {
       reply = clients.call(c -> c.io().sendStaleRead(ArchiveProtocol.pin(target.toString()), 0, target));
     } catch (IOException | RuntimeException e) {
-      throw connection.unreachable("read from server " + target, e);
+      // It answered the snapshot request a moment ago.
+      throw new SnapshotLostException(target, connection.unreachable("pin the snapshot server " + target
+          + " took", e).getMessage(), e);
     }
     try {
       return PinInfo.parse(reply.getMessage().getContent(), target);
