@@ -77,6 +77,21 @@ final class Progress implements AutoCloseable, TransferProgress {
     }
   }
 
+  /**
+   * Prints {@code line} on a line of its own, terminal or not (the progress line, if drawn, is cleared first
+   * and drawn again at the next tick), and starts the count and the rate over: for an operation that starts
+   * again from nothing, and says why.
+   */
+  void println(String line) {
+    done.set(0);
+    firstByte = 0;
+    phase = null;
+    synchronized (err) {
+      err.println((ticker != null ? "\r\033[K" : "") + line);
+      err.flush();
+    }
+  }
+
   /** Counts {@code n} more bytes. */
   void add(long n) {
     done.addAndGet(n);

@@ -7,6 +7,7 @@ import io.github.ratissnapshot.archive.format.Digests;
 import io.github.ratissnapshot.archive.format.SnapshotMeta;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
+import io.github.ratissnapshot.archive.ratis.client.SnapshotLostException;
 import io.github.ratissnapshot.archive.store.ArchiveName;
 import io.github.ratissnapshot.archive.store.ArchiveStore;
 import io.github.ratissnapshot.archive.store.StoredArchive;
@@ -148,13 +149,22 @@ final class SaveCommand implements Callable<Integer> {
 
   private Saved saveAndVerify(GroupConnection connection, ArchiveWriter writer, AtomicFile target, PrintWriter err)
     throws IOException {
-    ArchiveSummary saved;
+    ArchiveSummary saved = null;
     try (Progress saving = Progress.start("saving", -1, err);
         // Verified below: the state's bytes are checked there, not also on the way in.
         SaveClient client = client(connection, writer, saving, true)) {
-      try (OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
-        saved = client.writeTo(buffered);
-        buffered.flush();
+      for (int attempt = 1; saved == null; attempt++) {
+        try (OutputStream buffered = new BufferedOutputStream(target.stream(), 1 << 20)) {
+          saved = client.writeTo(buffered);
+          buffered.flush();
+        } catch (SnapshotLostException lost) {
+          // The server holding the snapshot restarted or went away: what FILE.part holds is void.
+          if (attempt == SaveClient.ATTEMPTS) {
+            throw lost.afterAttempts(attempt);
+          }
+          target.truncate();
+          saving.println(lost.startingOver(attempt + 1, SaveClient.ATTEMPTS));
+        }
       }
       saving.close(); // its line ends before the verification's starts
       String archiveSha256;

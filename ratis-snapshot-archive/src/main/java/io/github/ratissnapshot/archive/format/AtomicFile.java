@@ -215,6 +215,22 @@ public final class AtomicFile implements Closeable {
     return stream;
   }
 
+  /**
+   * Empties the temporary file, to write its content again from the start through {@link #stream()}: for a
+   * writer that learns midway that what it wrote so far is void. Bytes buffered above the stream must be
+   * dropped, not flushed, or flushed before this call.
+   *
+   * @throws IllegalStateException if committed or closed
+   * @throws IOException if truncating fails
+   */
+  public synchronized void truncate() throws IOException {
+    if (done) {
+      throw new IllegalStateException("already committed or closed");
+    }
+    channel.truncate(0);
+    channel.position(0);
+  }
+
   /** Returns the temporary file's path, for reading back what was written before committing. */
   public Path partPath() {
     return part;

@@ -37,6 +37,21 @@ class AtomicFileTest {
   }
 
   @Test
+  void truncateVoidsWhatWasWrittenAndTheStreamWritesFromTheStartAgain() throws Exception {
+    Path target = dir.resolve("backup.snap");
+    try (AtomicFile file = AtomicFile.create(target, false)) {
+      file.stream().write(utf8("a first attempt, longer than the second"));
+      file.truncate();
+      assertThat(file.partPath()).isEmptyFile();
+      file.stream().write(utf8("second"));
+      file.commit();
+      assertThatThrownBy(file::truncate).isInstanceOf(IllegalStateException.class)
+          .hasMessage("already committed or closed");
+    }
+    assertThat(target).hasContent("second");
+  }
+
+  @Test
   void createUnderARegularFileNamesThatFileAsNotADirectory() throws Exception {
     Path plain = Files.writeString(dir.resolve("plain-file"), "a file, not a directory\n");
 
