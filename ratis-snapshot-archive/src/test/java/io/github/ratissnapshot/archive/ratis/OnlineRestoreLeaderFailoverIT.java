@@ -1,6 +1,7 @@
 package io.github.ratissnapshot.archive.ratis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ratissnapshot.archive.ratis.client.RestoreClient;
 import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
@@ -217,6 +218,52 @@ class OnlineRestoreLeaderFailoverIT {
   @Test
   void commitArrivingWhileTheLeaderStepsDownIsSentAgainAndTheRestoreCompletes() throws Exception {
     handoverDrill(true);
+  }
+
+  /**
+   * The leader steps down for longer than the client sends again (a handover to a follower that is down, held
+   * 75 s, against the client's 60 s): the restore gives up, naming the group and Ratis's refusal, and its ABORT,
+   * sent again until the handover ends, closes the restore. Every replica keeps the old state and the group
+   * takes writes again, with nobody running {@code restore --abort}.
+   */
+  @Test
+  void aLeaderSteppingDownLongerThanTheClientWaitsFailsTheRestoreWhichAbortsAndChangesNothing() throws Exception {
+    Map<String, String> oldState = RestoreFixture.oldState();
+    Path archive = RestoreFixture.archive(RestoreFixture.newState(), tmp.resolve("archives"));
+    long total = Files.size(archive);
+    ExecutorService mover = Executors.newSingleThreadExecutor();
+    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState)) {
+      RaftPeerId leaderId = c.leader().getId();
+      RaftPeerId down = c.runningIds().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
+      c.kill(down);
+      AtomicReference<Future<Long>> handover = new AtomicReference<>();
+      TransferProgress progress = (done, size) -> {
+        if (done >= total * 3 / 10 && handover.get() == null) {
+          handover.set(mover.submit(() -> handOverFor(c, down, 75_000)));
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300)); // the handover starts on loopback in ms
+        }
+      };
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> {
+        try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
+          restore.restore(archive, progress);
+        }
+      }).isInstanceOf(IOException.class)
+          .hasMessageMatching("failed to send restore [0-9a-f-]{36} on group " + c.group().getGroupId()
+              + " at .*: " + leaderId + "@" + c.group().getGroupId() + " is stepping down");
+      long failedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertThat(handover.get()).as("a handover started during the restore").isNotNull();
+      long steppedDown = handover.get().get(60, TimeUnit.SECONDS);
+      assertThat(steppedDown).as("the leader stepped down until the handover timed out").isGreaterThan(65_000);
+      assertThat(failedAfter).as("the client sent the chunks again for 60 s, and its ABORT until it was taken")
+          .isGreaterThan(60_000).isGreaterThanOrEqualTo(steppedDown);
+      c.start(down, RaftStorage.StartupOption.RECOVER);
+      RestoreFixture.assertNoRestoreOpen(c);
+      RestoreFixture.assertEveryReplicaHolds(c, oldState);
+      RestoreFixture.assertAcceptsWrites(c, oldState);
+    } finally {
+      mover.shutdownNow();
+    }
   }
 
   /**

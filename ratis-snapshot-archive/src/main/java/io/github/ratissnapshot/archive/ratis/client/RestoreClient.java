@@ -311,8 +311,8 @@ public final class RestoreClient implements AutoCloseable {
   /**
    * Sends a write, again while Ratis answers that it did not append it (the leader is handing over, is no
    * longer leading or is not ready yet), pausing as {@link NotAppendedBackoff} says. Only for writes the servers
-   * take harmlessly twice: {@code BEGIN} of an id already begun, and {@code COMMIT}, which answers a second
-   * time with the first one's outcome.
+   * take harmlessly twice: {@code BEGIN} of an id already begun, {@code COMMIT}, which answers a second
+   * time with the first one's outcome, and {@code ABORT}, which finds nothing open the second time.
    *
    * @return the reply of the send that was appended
    * @throws IOException any other failure at once, or the last "not appended" one after the limit
@@ -334,9 +334,14 @@ public final class RestoreClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends ABORT, again while Ratis answers that it did not append it (as {@link #sendUntilAppended}: ABORT is
+   * harmless twice): a restore that gave up because the leader kept refusing writes must not leave the group
+   * refusing application writes once the leader takes them again.
+   */
   private void abortQuietly(UUID id) {
     try {
-      clients.call(c -> c.io().send(ArchiveProtocol.abort(id)));
+      sendUntilAppended(ArchiveProtocol.abort(id), "ABORT", id);
     } catch (IOException | RuntimeException e) {
       LOG.warn("restore {}: failed to send ABORT ({}); the next restore replaces it", id, e.toString());
     }
