@@ -231,16 +231,12 @@ class OnlineRestoreLeaderFailoverIT {
     Map<String, String> oldState = RestoreFixture.oldState();
     Path archive = RestoreFixture.archive(RestoreFixture.newState(), tmp.resolve("archives"));
     long total = Files.size(archive);
-    ExecutorService mover = Executors.newSingleThreadExecutor();
-    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState)) {
+    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState);
+        HeldHandover handover = HeldHandover.toADeadFollower(c, 75_000)) {
       RaftPeerId leaderId = c.leader().getId();
-      RaftPeerId down = c.runningIds().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
-      c.kill(down);
-      AtomicReference<Future<Long>> handover = new AtomicReference<>();
       TransferProgress progress = (done, size) -> {
-        if (done >= total * 3 / 10 && handover.get() == null) {
-          handover.set(mover.submit(() -> handOverFor(c, down, 75_000)));
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300)); // the handover starts on loopback in ms
+        if (done >= total * 3 / 10) {
+          handover.start();
         }
       };
       long started = System.nanoTime();
@@ -252,17 +248,14 @@ class OnlineRestoreLeaderFailoverIT {
           .hasMessageMatching("failed to send restore [0-9a-f-]{36} on group " + c.group().getGroupId()
               + " at .*: " + leaderId + "@" + c.group().getGroupId() + " is stepping down");
       long failedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-      assertThat(handover.get()).as("a handover started during the restore").isNotNull();
-      long steppedDown = handover.get().get(60, TimeUnit.SECONDS);
+      long steppedDown = handover.steppedDownMillis();
       assertThat(steppedDown).as("the leader stepped down until the handover timed out").isGreaterThan(65_000);
       assertThat(failedAfter).as("the client sent the chunks again for 60 s, and its ABORT until it was taken")
           .isGreaterThan(60_000).isGreaterThanOrEqualTo(steppedDown);
-      c.start(down, RaftStorage.StartupOption.RECOVER);
+      c.start(handover.to(), RaftStorage.StartupOption.RECOVER);
       RestoreFixture.assertNoRestoreOpen(c);
       RestoreFixture.assertEveryReplicaHolds(c, oldState);
       RestoreFixture.assertAcceptsWrites(c, oldState);
-    } finally {
-      mover.shutdownNow();
     }
   }
 
@@ -279,30 +272,20 @@ class OnlineRestoreLeaderFailoverIT {
     Map<String, String> newState = RestoreFixture.newState();
     Path archive = RestoreFixture.archive(newState, tmp.resolve("archives"));
     long total = Files.size(archive);
-    ExecutorService mover = Executors.newSingleThreadExecutor();
-    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState)) {
-      RaftPeerId leaderId = c.leader().getId();
-      RaftPeerId down = c.runningIds().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
-      c.kill(down);
-      AtomicReference<Future<Long>> handover = new AtomicReference<>();
-      Runnable startHandover = () -> {
-        if (handover.get() == null) {
-          handover.set(mover.submit(() -> handOverFor(c, down, 3_000)));
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300)); // the handover starts on loopback in ms
-        }
-      };
+    try (LoopbackCluster c = RestoreFixture.startWith(tmp.resolve("cluster"), oldState);
+        HeldHandover handover = HeldHandover.toADeadFollower(c, 3_000)) {
       TransferProgress progress = new TransferProgress() {
         @Override
         public void update(long done, long size) {
           if (!atCommit && done >= total * 3 / 10) {
-            startHandover.run();
+            handover.start();
           }
         }
 
         @Override
         public void phase(Stage stage, String description) {
           if (atCommit && stage == Stage.COMMIT) {
-            startHandover.run();
+            handover.start();
           }
         }
       };
@@ -311,15 +294,60 @@ class OnlineRestoreLeaderFailoverIT {
       try (RestoreClient restore = RestoreFixture.restoreClient(c, PREPARE)) {
         result = restore.restore(archive, progress);
       }
-      assertThat(handover.get()).as("a handover started during the restore").isNotNull();
-      assertThat(handover.get().get(60, TimeUnit.SECONDS))
+      assertThat(handover.steppedDownMillis())
           .as("the leader was stepping down until the handover to the dead follower timed out")
           .isGreaterThanOrEqualTo(2_500);
       assertThat(result.commitIndex()).isPositive();
-      c.start(down, RaftStorage.StartupOption.RECOVER);
+      c.start(handover.to(), RaftStorage.StartupOption.RECOVER);
       assertThat(newState).isNotEqualTo(oldState);
       assertEveryReplicaEndsWith(c, newState);
-    } finally {
+    }
+  }
+
+  /**
+   * A handover of leadership to a follower that is down, which keeps the leader stepping down (refusing
+   * writes) until the handover's timeout; started once, from whichever thread asks first.
+   */
+  private static final class HeldHandover implements AutoCloseable {
+    private final ExecutorService mover = Executors.newSingleThreadExecutor();
+    private final AtomicReference<Future<Long>> started = new AtomicReference<>();
+    private final LoopbackCluster cluster;
+    private final RaftPeerId to;
+    private final long timeoutMillis;
+
+    private HeldHandover(LoopbackCluster cluster, RaftPeerId to, long timeoutMillis) {
+      this.cluster = cluster;
+      this.to = to;
+      this.timeoutMillis = timeoutMillis;
+    }
+
+    /** Kills a follower of the current leader; the handover, once started, goes to it. */
+    static HeldHandover toADeadFollower(LoopbackCluster c, long timeoutMillis) throws Exception {
+      RaftPeerId leaderId = c.leader().getId();
+      RaftPeerId down = c.runningIds().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
+      c.kill(down);
+      return new HeldHandover(c, down, timeoutMillis);
+    }
+
+    RaftPeerId to() {
+      return to;
+    }
+
+    synchronized void start() {
+      if (started.get() == null) {
+        started.set(mover.submit(() -> handOverFor(cluster, to, timeoutMillis)));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300)); // the handover starts on loopback in ms
+      }
+    }
+
+    /** Waits for the handover to end and returns how long the leader stepped down, in milliseconds. */
+    long steppedDownMillis() throws Exception {
+      assertThat(started.get()).as("a handover started during the restore").isNotNull();
+      return started.get().get(120, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
       mover.shutdownNow();
     }
   }
