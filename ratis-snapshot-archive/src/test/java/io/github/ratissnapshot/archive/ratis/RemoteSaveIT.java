@@ -284,7 +284,7 @@ class RemoteSaveIT {
       try (RaftClient client = c.client()) {
         client.io().send(FileBackedStateMachine.generate(11, size));
       }
-      ServerRestarts restarts = new ServerRestarts(c, 1);
+      ServerRestarts restarts = new ServerRestarts(c, 1, true);
       Path temp = Files.createDirectories(tmp.resolve("temp"));
       try (SaveClient save = SaveClient.newBuilder(c.connection()).compressOnServer(mode.onServer)
           .verifiesAfterwards(mode.verifiesAfterwards).progress(restarts).build();
@@ -306,6 +306,32 @@ class RemoteSaveIT {
   }
 
   @Test
+  void aSaveWhoseServerDiesMidPullStartsOverFromTheNextLeader() throws Exception {
+    try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
+        LoopbackCluster::smallLogs).start()) {
+      c.leader();
+      long size = 48L << 20;
+      try (RaftClient client = c.client()) {
+        client.io().send(FileBackedStateMachine.generate(13, size));
+      }
+      ServerRestarts kills = new ServerRestarts(c, 1, false);
+      Path temp = Files.createDirectories(tmp.resolve("temp"));
+      try (SaveClient save = SaveClient.newBuilder(c.connection()).verifiesAfterwards(true).progress(kills).build();
+          Snapshot s = save.save(temp)) {
+        save.verifySaved(s.path(), s.summary(), in -> in);
+        assertThat(s.summary().state().sha256Hex()).isEqualTo(TestStates.sha256Hex(13, size));
+      }
+      RaftPeerId dead = kills.restarted.get(0);
+      assertThat(c.isRunning(dead)).isFalse();
+      assertThat(kills.phases).filteredOn(p -> p.contains("starting over")).singleElement().asString()
+          .matches("failed to read the snapshot from server " + dead + " on group .*; starting over from a fresh "
+              + "snapshot \\(attempt 2 of 3\\)");
+      assertThat(kills.phases).filteredOn(p -> p.contains(" took a snapshot at index ")).last().asString()
+          .doesNotStartWith(dead + " ");
+    }
+  }
+
+  @Test
   void aSaveThatLosesItsSnapshotOnEveryAttemptGivesUpAfterThreeAndLeavesNothing() throws Exception {
     try (LoopbackCluster c = LoopbackCluster.define(tmp.resolve("c"), 3, 0, FileBackedStateMachine::new,
         LoopbackCluster::smallLogs).start()) {
@@ -314,7 +340,7 @@ class RemoteSaveIT {
       try (RaftClient client = c.client()) {
         client.io().send(FileBackedStateMachine.generate(12, size));
       }
-      ServerRestarts restarts = new ServerRestarts(c, SaveClient.ATTEMPTS);
+      ServerRestarts restarts = new ServerRestarts(c, SaveClient.ATTEMPTS, true);
       Path temp = Files.createDirectories(tmp.resolve("temp"));
       try (SaveClient save = SaveClient.newBuilder(c.connection()).verifiesAfterwards(true).progress(restarts)
           .build()) {
@@ -332,19 +358,21 @@ class RemoteSaveIT {
   }
 
   /**
-   * Restarts the server a save pulls from once its first bytes have arrived, in up to {@code times} attempts,
-   * and keeps every phase the save described.
+   * Restarts (or only kills) the server a save pulls from once its first bytes have arrived, in up to
+   * {@code times} attempts, and keeps every phase the save described.
    */
   private static final class ServerRestarts implements TransferProgress {
     final List<String> phases = new ArrayList<>();
     final List<RaftPeerId> restarted = new ArrayList<>();
     private final LoopbackCluster cluster;
     private final int times;
+    private final boolean startAgain;
     private RaftPeerId pulling;
 
-    ServerRestarts(LoopbackCluster cluster, int times) {
+    ServerRestarts(LoopbackCluster cluster, int times, boolean startAgain) {
       this.cluster = cluster;
       this.times = times;
+      this.startAgain = startAgain;
     }
 
     @Override
@@ -359,7 +387,11 @@ class RemoteSaveIT {
     public void update(long done, long total) {
       if (pulling != null && done > 0 && restarted.size() < times) {
         try {
-          cluster.restart(pulling);
+          if (startAgain) {
+            cluster.restart(pulling);
+          } else {
+            cluster.kill(pulling);
+          }
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

@@ -87,6 +87,8 @@ final class PulledSnapshot extends InputStream {
   private ByteString current = ByteString.EMPTY;
   private int pos;
   private boolean checked;
+  /** Whether a read showed the pin gone or its server not answering: then there is nothing to release. */
+  private boolean lost;
 
   /**
    * Starts pulling.
@@ -221,7 +223,9 @@ final class PulledSnapshot extends InputStream {
     for (Query q : inFlight) {
       q.reply().cancel(true);
     }
-    release(clients, pin, target);
+    if (!lost) { // a lost pin needs no release, and a server that stopped answering would hold this up
+      release(clients, pin, target);
+    }
   }
 
   /** Releases a pin; a failure is harmless, the pin expires on the server by itself. */
@@ -241,6 +245,7 @@ final class PulledSnapshot extends InputStream {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while pulling the snapshot");
     } catch (ExecutionException e) {
+      lost = true;
       throw new SnapshotLostException(target, connection.unreachable("read the snapshot from server " + target,
           e.getCause()).getMessage(), e.getCause());
     }
@@ -249,6 +254,7 @@ final class PulledSnapshot extends InputStream {
       bytes = Replies.rawBody(reply.getMessage().getContent(), target);
     } catch (RemoteArchiveException e) {
       if (e.problem() == RemoteProblem.NO_SUCH_PIN) {
+        lost = true;
         throw new SnapshotLostException(target, "server " + target + " lost the snapshot being pulled: "
             + e.getMessage(), e);
       }
