@@ -8,6 +8,7 @@ import io.github.ratissnapshot.archive.ratis.client.Causes;
 import io.github.ratissnapshot.archive.ratis.client.GroupConnection;
 import io.github.ratissnapshot.archive.ratis.client.SaveClient;
 import io.github.ratissnapshot.archive.ratis.client.StatusClient;
+import io.github.ratissnapshot.archive.ratis.client.TransferProgress;
 import io.github.ratissnapshot.archive.ratis.protocol.RemoteArchiveException;
 import io.github.ratissnapshot.archive.ratis.protocol.RemoteProblem;
 import io.github.ratissnapshot.archive.store.ArchiveName;
@@ -41,11 +42,20 @@ import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
  * tool publishes), only those the policy drops, never the newest, and at most the configured number per
  * cycle. Foreign files are never touched.
  *
+ * <p>A save that loses the snapshot it pulls (the leader killed or restarted mid-pull) starts over from the
+ * next leader's snapshot, within the cycle ({@link SaveClient#save}); the published cycle's message says why.
+ *
  * <p>A cycle never throws for an operational failure: it returns a {@link CycleResult} that says which stage
  * failed and why. One agent runs one cycle at a time; {@link #run} loops until the thread is interrupted.
  * The caller closes the agent, which closes the stores.
  */
 public final class BackupAgent implements AutoCloseable {
+  /**
+   * The message of a published cycle; followed by "; " and why, each time, if the save started over after
+   * losing the snapshot it pulled.
+   */
+  public static final String PUBLISHED = "published";
+
   private final GroupConnection connection;
   private final UUID group;
   private final List<ArchiveStore> destinations;
@@ -115,7 +125,17 @@ public final class BackupAgent implements AutoCloseable {
         return stages.result(start, CycleResult.Outcome.SKIPPED, unchanged.get(), published, deleted);
       }
       stages.enter("save");
-      try (SaveClient save = SaveClient.newBuilder(connection).writer(writer).verifiesAfterwards(true).build();
+      TransferProgress startsOver = new TransferProgress() {
+        @Override
+        public void update(long done, long total) {}
+
+        @Override
+        public void startingOver(String why) {
+          stages.startedOver.add(why);
+        }
+      };
+      try (SaveClient save = SaveClient.newBuilder(connection).writer(writer).verifiesAfterwards(true)
+          .progress(startsOver).build();
           Snapshot snapshot = save.save(scratch.directory())) {
         stages.enter("verify");
         String archiveSha256 = save.verifySaved(snapshot.path(), snapshot.summary(), UnaryOperator.identity());
@@ -161,7 +181,8 @@ public final class BackupAgent implements AutoCloseable {
           stages.kept.put(s.location(), s.list(group).archives().size());
         }
       }
-      return stages.result(start, CycleResult.Outcome.PUBLISHED, "published", published, deleted);
+      return stages.result(start, CycleResult.Outcome.PUBLISHED, stages.startedOver.isEmpty() ? PUBLISHED
+          : PUBLISHED + "; " + String.join("; ", stages.startedOver), published, deleted);
     } catch (IOException | RuntimeException e) {
       for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
         if (t instanceof RemoteArchiveException r && r.problem() == RemoteProblem.NO_SNAPSHOT) {
@@ -182,6 +203,8 @@ public final class BackupAgent implements AutoCloseable {
     private final Map<String, Duration> took = new LinkedHashMap<>();
     private final Map<String, Integer> kept = new LinkedHashMap<>();
     private final List<String> cleanedUp = new ArrayList<>();
+    /** Why the save started over, each time it did. */
+    private final List<String> startedOver = new ArrayList<>();
     private String current;
     private long since;
     private long term = -1;

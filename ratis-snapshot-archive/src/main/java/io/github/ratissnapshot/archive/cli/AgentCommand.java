@@ -190,9 +190,11 @@ final class AgentCommand implements Callable<Integer> {
     String when = r.start().truncatedTo(ChronoUnit.SECONDS).toString();
     String took = String.format("%.1f s", r.duration().toMillis() / 1000.0);
     String body = switch (r.outcome()) {
-      case PUBLISHED -> String.format("published term %d index %d (%s) to %s%s%s in %s", r.term(), r.index(),
+      case PUBLISHED -> String.format("published term %d index %d (%s) to %s%s%s in %s%s", r.term(), r.index(),
           Sizes.format(r.archiveBytes()), String.join(", ", r.published()), cleanedUp(r),
-          r.deleted().isEmpty() ? "" : "; retention deleted " + r.deleted().size(), took);
+          r.deleted().isEmpty() ? "" : "; retention deleted " + r.deleted().size(), took,
+          // "; <why the save started over>" after "published", if it did
+          r.message().startsWith(BackupAgent.PUBLISHED) ? r.message().substring(BackupAgent.PUBLISHED.length()) : "");
       case SKIPPED -> "skipped: " + r.message() + cleanedUp(r);
       case STANDBY -> "standby: " + r.message();
       case FAILED -> "FAILED at " + r.stage() + ": " + r.message()

@@ -95,7 +95,7 @@ public final class SaveClient implements AutoCloseable {
    * Saves an archive of the group's state into a new temporary file in {@code tempDir}. A save whose
    * snapshot's server is lost mid-pull ({@link SnapshotLostException}: it restarted, stopped answering, or the
    * pin expired) deletes its file and starts over from a fresh snapshot, up to {@link #ATTEMPTS} times in
-   * all, each start logged at WARN and shown to the progress listener.
+   * all, each start logged at WARN and told to the progress listener ({@link TransferProgress#startingOver}).
    *
    * @param tempDir where the archive's temporary file goes
    * @return the archive; the caller must close it, which deletes the file
@@ -120,7 +120,7 @@ public final class SaveClient implements AutoCloseable {
         }
         String again = lost.startingOver(attempt + 1, ATTEMPTS);
         LOG.warn(again);
-        progress.phase(TransferProgress.Stage.SNAPSHOT, again);
+        progress.startingOver(again);
       }
     }
   }

@@ -30,6 +30,17 @@ public interface TransferProgress {
    */
   default void phase(Stage stage, String description) {}
 
+  /**
+   * Reports that a save starts over from a fresh snapshot, and why ({@link SaveClient#save} after a
+   * {@link SnapshotLostException}); the bytes reported so far no longer count. By default reported as the
+   * {@link Stage#SNAPSHOT} phase.
+   *
+   * @param why one line: the loss, then "; starting over from a fresh snapshot (attempt N of M)"
+   */
+  default void startingOver(String why) {
+    phase(Stage.SNAPSHOT, why);
+  }
+
   /** The stages of a save or a restore that move no bytes of state, in the order they come. */
   enum Stage {
     /** Save: a server is taking the snapshot to archive. */
