@@ -38,12 +38,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ratis-snapshot save}: an archive of a running group. Writes {@code FILE.part}, verifies it, then
- * renames it to {@code FILE}: nothing is ever under {@code FILE} unless it is a verified archive.
+ * renames it to {@code FILE}: nothing is ever under {@code FILE} unless it is a verified archive. A save that
+ * loses the snapshot it pulls ({@link SnapshotLostException}) empties {@code FILE.part} and starts over, up to
+ * {@link SaveClient#ATTEMPTS} times in all, saying why on standard error.
  */
 @Command(name = "save", mixinStandardHelpOptions = true,
     description = {"Take an archive of a running group's state (as consul snapshot save).",
         "A server takes a fresh snapshot; its file is pulled, archived and verified into FILE.part, "
-            + "which is renamed to FILE only when complete."})
+            + "which is renamed to FILE only when complete. If that server is lost mid-pull (restarted, or no "
+            + "longer answering), the save starts over from a fresh snapshot on the leader, 3 attempts in all."})
 final class SaveCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
