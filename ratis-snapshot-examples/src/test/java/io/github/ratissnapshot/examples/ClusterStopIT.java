@@ -54,17 +54,38 @@ class ClusterStopIT {
         segment = files.filter(f -> f.getFileName().toString().startsWith("log_inprogress_")).findFirst()
             .orElseThrow();
       }
-      // As a write stopped inside the last entry leaves it: its last two bytes and its checksum still the zeros
-      // Ratis put there before writing. The entry ends at the last byte that is not zero, inside its checksum;
-      // the last entry here is a commit-index entry of 13 bytes (length, 8 bytes, checksum).
+      // The entry n3 was appending when it was killed, as such a write leaves it: whole but for its checksum,
+      // still the zeros Ratis put there before writing; an entry n3 never acknowledged. (Tearing n3's last
+      // entry on disk instead was flaky: when it was an acknowledged entry rather than a local commit-index
+      // entry, the leader, which counts it as n3's, never sent it again.) The segment is the 8-byte header and
+      // entries, each a varint length, the entry and a 4-byte checksum, then zeros.
       byte[] bytes = Files.readAllBytes(segment);
-      int last = bytes.length - 1;
-      while (bytes[last] == 0) {
-        last--;
+      int end = 8;
+      int lastStart = -1;
+      int lastBodyEnd = -1;
+      while (true) {
+        int start = end;
+        long length = 0;
+        int b;
+        int shift = 0;
+        do {
+          b = bytes[end++] & 0xff;
+          length |= (long) (b & 0x7f) << shift;
+          shift += 7;
+        } while ((b & 0x80) != 0);
+        if (length == 0) {
+          end = start;
+          break;
+        }
+        lastStart = start;
+        lastBodyEnd = end + (int) length;
+        end = lastBodyEnd + 4;
       }
+      assertThat(lastStart).as("an entry in %s", segment).isPositive();
+      assertThat(end + (lastBodyEnd - lastStart) + 4).as("room after the last entry").isLessThan(bytes.length);
       try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
-        raf.seek(last - 5);
-        raf.write(new byte[6]);
+        raf.seek(end);
+        raf.write(bytes, lastStart, lastBodyEnd - lastStart); // a copy of the last entry, its checksum zeros
       }
 
       c.restart("n3");
